@@ -1,0 +1,155 @@
+"""`vngeo etl load`: sources -> checks -> staging -> one transaction that replaces the live data.
+
+Readers never see half a load (the swap is one transaction; MVCC keeps the old rows visible to
+them until it commits) and a failure at any step leaves the previous data serving."""
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import orjson
+import psycopg
+import shapely
+from psycopg.types.range import Range
+
+from etl import quality
+from etl.assemble import district_provinces, physical_units, unit_rows
+from etl.corrections import read_corrections
+from etl.generations import read_amendments, read_generations, unit_versions
+from etl.migrate import grant_read, migrate
+from etl.sources import read_source
+from geodata.settings import Settings
+
+GENERATIONS_FILE = Path(__file__).with_name("generations.toml")
+UNIT_COLUMNS = ("id", "code", "level", "type", "parent_code", "province_code", "name", "full_name", "name_en",
+                "full_name_en", "search_key", "population", "area_km2", "area_km2_computed", "admin_center",
+                "phone", "website", "before_merger", "before_merger_detail", "gis_server_id", "geom",
+                "label_point", "valid", "generation_from", "sources", "flags")
+LOCK_ID = 7_204_2025  # advisory lock: one load at a time
+
+
+class LoadFailed(RuntimeError):
+    pass
+
+
+def dataset_version(src_root: Path, extra_files: list[Path]) -> str:
+    """Hash of every input's name, size and mtime plus the curated files' contents."""
+    h = hashlib.sha256()
+    for p in sorted(src_root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p.relative_to(src_root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    for p in extra_files:
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _maybe_fail(settings: Settings, step: str) -> None:
+    if settings.etl_fail_at == step:
+        raise LoadFailed(f"load stopped at step {step!r} (VNGEO_ETL_FAIL_AT)")
+
+
+def prepare(settings: Settings, source_dir: Path, log=print) -> dict:
+    """Everything up to the database: read, correct, version, assemble."""
+    t0 = time.monotonic()
+    src = read_source(source_dir)
+    log(f"read source {source_dir} in {time.monotonic() - t0:.1f}s")
+    corrections = read_corrections()
+    notes: list[dict] = []
+    physical = physical_units(src, corrections, notes)  # applies the corrections to src first
+    gens, versions = unit_versions(src.pre_reform, src.reform_units, src.current_units,
+                                   read_generations(GENERATIONS_FILE), read_amendments(settings.amendments_dir), notes)
+    rows = unit_rows(versions, physical, district_provinces(src.pre_reform))
+    log(f"assembled {len(rows)} unit versions in {len(gens)} generations ({time.monotonic() - t0:.1f}s)")
+    extra = [GENERATIONS_FILE, *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
+             *sorted(settings.amendments_dir.glob("*.json"))]
+    return {"generations": gens, "rows": rows, "corrections": corrections, "notes": notes,
+            "version": dataset_version(source_dir, extra), "source_dir": str(source_dir), "t0": t0}
+
+
+def _copy_units(conn: psycopg.Connection, rows: list[dict]) -> None:
+    geoms = shapely.set_srid([r.get("geom") for r in rows], 4326)
+    labels = shapely.set_srid([r.get("label_point") for r in rows], 4326)
+    geom_hex = shapely.to_wkb(geoms, hex=True, include_srid=True)
+    label_hex = shapely.to_wkb(labels, hex=True, include_srid=True)
+    cols = ", ".join(UNIT_COLUMNS)
+    with conn.cursor().copy(f"COPY geo_stage.units ({cols}) FROM STDIN") as copy:
+        for r, g, lp in zip(rows, geom_hex, label_hex):
+            values = dict(r, geom=g, label_point=lp, valid=Range(*r["valid"], bounds="[)"),
+                          sources=orjson.dumps(r.get("sources") or {}).decode(),
+                          flags=orjson.dumps(r.get("flags") or {}).decode())
+            for k in ("area_km2", "area_km2_computed"):
+                if values.get(k) is not None:
+                    values[k] = round(values[k], 2)
+            copy.write_row([values.get(c) for c in UNIT_COLUMNS])
+
+
+STAGE_TABLES = ("generations", "units", "corrections")
+
+
+def _stage(conn: psycopg.Connection, prep: dict) -> None:
+    conn.execute("DROP SCHEMA IF EXISTS geo_stage CASCADE")
+    conn.execute("CREATE SCHEMA geo_stage")
+    for t in STAGE_TABLES:
+        conn.execute(f"CREATE UNLOGGED TABLE geo_stage.{t} (LIKE geo.{t} INCLUDING DEFAULTS)")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO geo_stage.generations (id, valid_from, valid_to, name, legal_basis, source, ordinal) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [(g.id, g.valid_from, g.valid_to, g.name, g.legal_basis, g.source, i)
+             for i, g in enumerate(prep["generations"])])
+        cur.executemany(
+            "INSERT INTO geo_stage.corrections (id, dataset, key, field, from_value, to_value, action, applied, reason, source) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(c["id"], c["dataset"], c["key"], c["field"], None if "from" not in c else str(c["from"]),
+              None if "to" not in c else str(c["to"]), c["action"], c["applied"], c["reason"], c["source"])
+             for c in prep["corrections"]])
+    _copy_units(conn, prep["rows"])
+    conn.execute("CREATE INDEX ON geo_stage.units USING gist (geom)")
+    conn.execute("CREATE INDEX ON geo_stage.units USING gist (valid)")
+    conn.execute("ANALYZE geo_stage.units")
+
+
+def _publish(conn: psycopg.Connection, prep: dict, report: dict, settings: Settings) -> None:
+    with conn.transaction():
+        for t in reversed(STAGE_TABLES):
+            conn.execute(f"DELETE FROM geo.{t}")
+        for t in STAGE_TABLES:
+            conn.execute(f"INSERT INTO geo.{t} SELECT * FROM geo_stage.{t}")
+        _maybe_fail(settings, "publish")
+        conn.execute(
+            "INSERT INTO geo.dataset (version, loaded_at, source_dir, load_seconds, report) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, loaded_at = excluded.loaded_at, "
+            "source_dir = excluded.source_dir, load_seconds = excluded.load_seconds, report = excluded.report",
+            (prep["version"], datetime.now(timezone.utc), prep["source_dir"],
+             round(time.monotonic() - prep["t0"], 1), orjson.dumps(report).decode()))
+    conn.execute("DROP SCHEMA geo_stage CASCADE")
+    conn.commit()
+
+
+def load(settings: Settings, url: str, source_dir: Path | None = None, log=print) -> dict:
+    """Run a full load; return the quality report. Raises on failure, leaving live data as it was."""
+    prep = prepare(settings, Path(source_dir or settings.source_dir), log)
+    _maybe_fail(settings, "prepare")
+    with psycopg.connect(url) as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_ID,))
+        try:
+            migrate(conn)
+            _stage(conn, prep)
+            conn.commit()
+            log(f"staged ({time.monotonic() - prep['t0']:.1f}s)")
+            _maybe_fail(settings, "stage")
+            report = quality.build_report(conn, "geo_stage", prep)
+            conn.commit()
+            log(f"quality report built ({time.monotonic() - prep['t0']:.1f}s)")
+            _publish(conn, prep, report, settings)
+            grant_read(conn)
+        finally:
+            conn.rollback()
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_ID,))
+            conn.commit()
+    log(f"published dataset {prep['version']} in {time.monotonic() - prep['t0']:.1f}s")
+    return report

@@ -1,0 +1,131 @@
+"""`vngeo`: the command line (database, ETL, service)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from geodata.settings import get_settings
+
+
+@click.group()
+def main() -> None:
+    """vn-geodata: Vietnam's administrative units of every generation."""
+
+
+@main.group()
+def db() -> None:
+    """The project-local PostGIS cluster (not used when DATABASE_URL is set)."""
+
+
+def _cluster_call(fn_name: str) -> None:
+    from etl import cluster
+    try:
+        click.echo(getattr(cluster, fn_name)(get_settings()))
+    except cluster.ClusterError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@db.command("start")
+def db_start() -> None:
+    """Create (first time) and start the cluster, database, roles and extensions."""
+    _cluster_call("start")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    _cluster_call("stop")
+
+
+@db.command("status")
+def db_status() -> None:
+    _cluster_call("status")
+
+
+@db.command("url")
+@click.option("--role", type=click.Choice(["etl", "api"]), default="etl")
+def db_url(role: str) -> None:
+    """Print the connection URL the ETL (or the API) uses."""
+    from etl import cluster
+    s = get_settings()
+    click.echo(cluster.etl_url(s) if role == "etl" else cluster.api_url(s))
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def db_psql(args) -> None:
+    """Open psql on the database (as the ETL role)."""
+    import os
+    from etl import cluster
+    os.execvp("psql", ["psql", cluster.etl_url(get_settings()), *args])
+
+
+@main.group()
+def etl() -> None:
+    """Load the sources into PostGIS and report on their quality."""
+
+
+@etl.command("load")
+@click.option("--source", type=click.Path(path_type=Path), default=None,
+              help="source folder (default: VNGEO_SOURCE_DIR or ../shared/data/vietnamese-provinces-database)")
+def etl_load(source: Path | None) -> None:
+    """Load every generation; atomic: a failed load leaves the previous data serving."""
+    from etl import cluster
+    from etl.load import load
+    from etl.sources import SourceError
+    s = get_settings()
+    try:
+        report = load(s, cluster.etl_url(s), source)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_summary(report)
+
+
+@etl.command("report")
+@click.option("--json", "as_json", is_flag=True, help="the whole report as JSON")
+def etl_report(as_json: bool) -> None:
+    """Print the quality report of the loaded data."""
+    import orjson
+    import psycopg
+    from etl import cluster
+    with psycopg.connect(cluster.etl_url(get_settings())) as conn:
+        row = conn.execute("SELECT report FROM geo.dataset").fetchone()
+    if not row:
+        raise click.ClickException("no data loaded yet: run `vngeo etl load`")
+    if as_json:
+        sys.stdout.write(orjson.dumps(row[0], option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        _print_summary(row[0])
+
+
+def _print_summary(report: dict) -> None:
+    click.echo(f"dataset {report['dataset_version']}")
+    for gen, counts in report["counts"].items():
+        click.echo(f"  {gen}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for field, m in report["missing"].items():
+        click.echo(f"  missing/flagged {field}: {m['count']}")
+    click.echo(f"  official vs computed area > 2%: {len(report['area_official_vs_computed'])}")
+    applied = sum(c["applied"] for c in report["corrections"])
+    click.echo(f"  corrections applied: {applied} of {len(report['corrections'])}")
+    pv = report["province_vs_communes"]
+    click.echo(f"  province area not covered by its communes: {pv['total_not_covered_km2']} km²; "
+               f"communes outside their province: {pv['total_outside_km2']} km²")
+    ov = report["commune_overlaps"]
+    click.echo(f"  overlapping commune pairs: {ov['pairs']} ({ov['total_m2']} m²)")
+
+
+@main.command()
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.option("--workers", type=int, default=None)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API and the map viewer."""
+    import uvicorn
+    s = get_settings()
+    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers or s.workers,
+                loop="uvloop", http="httptools", log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
