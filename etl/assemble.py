@@ -29,10 +29,25 @@ def _apply_to_list(units: list[dict], corr: dict) -> bool:
     return changed
 
 
+ATTRIBUTE_FIELDS = {"population", "area_km2", "admin_center", "before_merger", "phone", "website"}
+FIELD_ALIASES = {"full_name": "official_name"}   # attribute records call the unit's name this
+REPORT_ONLY = {"bbox"}                            # fields we never publish from the source
+
+
 def apply_corrections(src: Source, corrections: list[dict], attrs: dict, objects: dict) -> None:
     by_code_boundary = {b["code"]: b for b in src.boundaries}
     for c in corrections:
-        if c["dataset"] == "units":
+        field = FIELD_ALIASES.get(c["field"], c["field"]) if c["dataset"] == "attributes" else c["field"]
+        if c["field"] in REPORT_ONLY:
+            c["applied"] = True  # listed in the report; the ETL recomputes these itself
+        elif c["dataset"] == "units" and c["field"] in ATTRIBUTE_FIELDS:
+            # A figure of a unit: it lives in the attribute record of the unit's boundary.
+            b = by_code_boundary.get(c["key"])
+            if b is not None:
+                gid = b["props"].get("gisServerId")
+                rec = attrs.setdefault(gid, {"file": f"correction {c['id']}", "gid": gid})
+                corr_mod.apply({c["key"]: rec}, c)
+        elif c["dataset"] == "units":
             hit = _apply_to_list(src.reform_units, c) | _apply_to_list(src.current_units, c)
             b = by_code_boundary.get(c["key"])
             if b is not None and c["field"] == "code" and c["action"] == "set":
@@ -40,13 +55,13 @@ def apply_corrections(src: Source, corrections: list[dict], attrs: dict, objects
                 hit = True
             c["applied"] = hit
         elif c["dataset"] == "attributes":
-            corr_mod.apply(attrs, c)
+            corr_mod.apply(attrs, c, field)
         elif c["dataset"] == "geo_objects":
             corr_mod.apply(objects, c)
         elif c["dataset"] == "boundaries":
             b = by_code_boundary.get(c["key"])
             if b is not None:
-                b.setdefault("_flags", {})[c["field"]] = c["reason"]
+                b.setdefault("_flags", {})["geom"] = c["reason"]
                 c["applied"] = True
 
 

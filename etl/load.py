@@ -46,6 +46,12 @@ def dataset_version(src_root: Path, extra_files: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def _curated_files(settings: Settings) -> list[Path]:
+    """Our own inputs besides the source folder: they change the data too."""
+    return [GENERATIONS_FILE, *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
+            *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql"))]
+
+
 def _maybe_fail(settings: Settings, step: str) -> None:
     if settings.etl_fail_at == step:
         raise LoadFailed(f"load stopped at step {step!r} (VNGEO_ETL_FAIL_AT)")
@@ -63,10 +69,8 @@ def prepare(settings: Settings, source_dir: Path, log=print) -> dict:
                                    read_generations(GENERATIONS_FILE), read_amendments(settings.amendments_dir), notes)
     rows = unit_rows(versions, physical, district_provinces(src.pre_reform))
     log(f"assembled {len(rows)} unit versions in {len(gens)} generations ({time.monotonic() - t0:.1f}s)")
-    extra = [GENERATIONS_FILE, *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
-             *sorted(settings.amendments_dir.glob("*.json"))]
     return {"generations": gens, "rows": rows, "corrections": corrections, "notes": notes,
-            "version": dataset_version(source_dir, extra), "source_dir": str(source_dir), "t0": t0}
+            "version": dataset_version(source_dir, _curated_files(settings)), "source_dir": str(source_dir), "t0": t0}
 
 
 def _copy_units(conn: psycopg.Connection, rows: list[dict]) -> None:
@@ -129,9 +133,26 @@ def _publish(conn: psycopg.Connection, prep: dict, report: dict, settings: Setti
     conn.commit()
 
 
-def load(settings: Settings, url: str, source_dir: Path | None = None, log=print) -> dict:
-    """Run a full load; return the quality report. Raises on failure, leaving live data as it was."""
-    prep = prepare(settings, Path(source_dir or settings.source_dir), log)
+def loaded_version(url: str) -> str | None:
+    with psycopg.connect(url) as conn:
+        if not conn.execute("SELECT to_regclass('geo.dataset')").fetchone()[0]:
+            return None
+        row = conn.execute("SELECT version FROM geo.dataset").fetchone()
+    return row[0] if row else None
+
+
+def load(settings: Settings, url: str, source_dir: Path | None = None, log=print,
+         if_changed: bool = False) -> dict | None:
+    """Run a full load; return the quality report. Raises on failure, leaving live data as it was.
+
+    With if_changed, return None without loading when the inputs have the loaded version."""
+    source_dir = Path(source_dir or settings.source_dir)
+    if if_changed and source_dir.is_dir():
+        version = dataset_version(source_dir, _curated_files(settings))
+        if version == loaded_version(url):
+            log(f"dataset {version} is already loaded; nothing to do")
+            return None
+    prep = prepare(settings, source_dir, log)
     _maybe_fail(settings, "prepare")
     with psycopg.connect(url) as conn:
         conn.execute("SET statement_timeout = 0")

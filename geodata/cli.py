@@ -69,17 +69,19 @@ def etl() -> None:
 @etl.command("load")
 @click.option("--source", type=click.Path(path_type=Path), default=None,
               help="source folder (default: VNGEO_SOURCE_DIR or ../shared/data/vietnamese-provinces-database)")
-def etl_load(source: Path | None) -> None:
+@click.option("--if-changed", is_flag=True, help="skip when the loaded data already has this version")
+def etl_load(source: Path | None, if_changed: bool) -> None:
     """Load every generation; atomic: a failed load leaves the previous data serving."""
     from etl import cluster
     from etl.load import load
     from etl.sources import SourceError
     s = get_settings()
     try:
-        report = load(s, cluster.etl_url(s), source)
+        report = load(s, cluster.etl_url(s), source, if_changed=if_changed)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
-    _print_summary(report)
+    if report:
+        _print_summary(report)
 
 
 @etl.command("report")

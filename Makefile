@@ -1,0 +1,59 @@
+# make up: install what is missing, start PostGIS, load the data, serve on http://127.0.0.1:8000
+# make test: the same base, then the test suite against the real database and HTTP.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VNGEO := .venv/bin/vngeo
+STATE := .vngeo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT_PACKAGES ?= postgresql gdal-bin
+ROOT := $(shell id -u)
+
+.PHONY: up down test bench system venv db load serve-bg
+
+up: system venv db load serve-bg
+	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
+
+# System packages (only what is missing; only as root; never with DATABASE_URL for PostgreSQL).
+system:
+	@missing=""; \
+	if [ -z "$$DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing="$$missing postgresql"; fi; \
+	command -v ogr2ogr >/dev/null || missing="$$missing gdal-bin"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$(ROOT)" != 0 ]; then echo "missing system packages:$$missing (install them as root: apt-get install$$missing)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  v=$$(ls /usr/lib/postgresql | sort -n | tail -1); \
+	  if [ ! -f /usr/share/postgresql/$$v/extension/postgis.control ]; then \
+	    if [ "$(ROOT)" != 0 ]; then echo "PostGIS missing: apt-get install postgresql-$$v-postgis-3"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$v-postgis-3 >/dev/null; fi; \
+	fi
+
+venv: .venv/.installed
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+db: venv
+	$(VNGEO) db start
+
+load: db
+	$(VNGEO) etl load --if-changed
+
+serve-bg: venv
+	@if [ -f $(STATE)/serve.pid ] && kill -0 $$(cat $(STATE)/serve.pid) 2>/dev/null; then kill $$(cat $(STATE)/serve.pid); sleep 1; fi
+	@mkdir -p $(STATE); nohup $(VNGEO) serve --host $(HOST) --port $(PORT) > $(STATE)/serve.log 2>&1 & echo $$! > $(STATE)/serve.pid
+	@for i in $$(seq 1 60); do curl -sf http://$(HOST):$(PORT)/healthz >/dev/null && exit 0; sleep 0.5; done; \
+	  echo "the service did not answer; see $(STATE)/serve.log"; tail -20 $(STATE)/serve.log; exit 1
+
+down:
+	@if [ -f $(STATE)/serve.pid ]; then kill $$(cat $(STATE)/serve.pid) 2>/dev/null || true; rm -f $(STATE)/serve.pid; fi
+	-$(VNGEO) db stop
+
+test: system venv db load
+	$(PY) -m pytest -q
+
+bench: system venv db load
+	$(PY) -m bench

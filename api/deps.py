@@ -1,0 +1,26 @@
+"""FastAPI dependencies: the pooled connection and families of query parameters."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from psycopg import AsyncConnection
+
+from geodata.dates import parse_date
+
+
+async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+def as_of_query(as_of: Annotated[str | None, Query(
+        description="date (YYYY-MM-DD) on which the units are taken; default: today in Vietnam",
+        examples=["2025-07-01"], pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> date:
+    return parse_date(as_of)
+
+
+Conn = Annotated[AsyncConnection, Depends(connection)]
+AsOf = Annotated[date, Depends(as_of_query)]
