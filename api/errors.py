@@ -6,7 +6,7 @@ import logging
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from api.responses import JSON, ProblemJSON
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,7 +19,7 @@ log = logging.getLogger("vngeo.api")
 def problem(status: int, title: str, detail: str, request: Request, headers: dict | None = None, **extra):
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": str(request.url.path), **extra}
-    return ORJSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+    return ProblemJSON(body, status_code=status, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, list]:

@@ -1,16 +1,21 @@
 """The FastAPI app: wiring only (pool, error model, routes)."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
+from api.responses import JSON
 
 from api import errors
-from api.routes import meta, units
+from api.routes import lookup, meta, search, units
 from etl.cluster import api_url
 from geodata.db import make_pool
+from geodata.lookup import SnapshotHolder
 from geodata.settings import get_settings
+
+log = logging.getLogger("vngeo.api")
 
 
 @asynccontextmanager
@@ -18,12 +23,25 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     app.state.pool = make_pool(settings, api_url(settings))
     await app.state.pool.open(wait=False)
+    app.state.lookup = SnapshotHolder(api_url(settings), settings.state_dir)
+    refresher = asyncio.create_task(_keep_fresh(app.state.lookup))
     yield
+    refresher.cancel()
     await app.state.pool.close()
 
 
-app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_response_class=ORJSONResponse,
+async def _keep_fresh(holder: SnapshotHolder, every: float = 2.0) -> None:
+    """Follow reloads: open the new dataset's index when the loaded version changes."""
+    while True:
+        try:
+            await asyncio.to_thread(holder.refresh)
+        except Exception as exc:  # the database may be down: keep serving the snapshot we have
+            log.warning("lookup snapshot refresh failed: %s", exc)
+        await asyncio.sleep(every)
+
+
+app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_response_class=JSON,
               description="Vietnam's administrative units of every generation: lookup, lineage, powers, layers.")
 errors.install(app)
-for r in (meta.router, units.router):
+for r in (meta.router, units.router, search.router, lookup.router):
     app.include_router(r)

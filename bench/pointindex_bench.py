@@ -161,10 +161,9 @@ def run(source_dir=DEFAULT_SOURCE, index_dir="/tmp/vngeo-pointindex-bench",
 
     rows = []
     idx.lookup(lon, lat)  # warm-up: page in the arrays
-    rows.append(("pointindex (numba, parallel)", *timed(idx.lookup, lon, lat, repeat=repeat)))
-    numba.set_num_threads(1)
-    rows.append(("pointindex (1 thread)", *timed(idx.lookup, lon, lat, repeat=repeat)))
-    numba.set_num_threads(res["threads"])
+    rows.append((f"pointindex ({res['threads']} threads)",
+                 *timed(idx.lookup, lon, lat, True, repeat=repeat)))
+    rows.append(("pointindex (1 thread)", *timed(idx.lookup, lon, lat, False, repeat=repeat)))
     tree = shapely.STRtree(geoms)
     rows.append(("shapely STRtree.query within",
                  *timed(strtree_within, tree, lon, lat, repeat=1)))

@@ -16,7 +16,7 @@ OS_USER = "vngeo"          # the cluster's files belong to this unprivileged use
 DB_NAME = "vngeo"
 ETL_ROLE = "vngeo_etl"     # owns the data; loads and reloads
 API_ROLE = "vngeo_api"     # read-only; what the service connects as
-EXTENSIONS = ("postgis", "pg_trgm", "unaccent", "btree_gist")
+EXTENSIONS = ("postgis", "pg_trgm", "unaccent", "btree_gist", "fuzzystrmatch")
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1", "shared_buffers": "512MB", "work_mem": "64MB",
     "maintenance_work_mem": "512MB", "max_wal_size": "4GB", "max_connections": "200",

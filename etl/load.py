@@ -15,6 +15,7 @@ import shapely
 from psycopg.types.range import Range
 
 from etl import quality
+from etl.parts import parts
 from etl.assemble import district_provinces, physical_units, unit_rows
 from etl.corrections import read_corrections
 from etl.generations import read_amendments, read_generations, unit_versions
@@ -69,8 +70,10 @@ def prepare(settings: Settings, source_dir: Path, log=print) -> dict:
                                    read_generations(GENERATIONS_FILE), read_amendments(settings.amendments_dir), notes)
     rows = unit_rows(versions, physical, district_provinces(src.pre_reform))
     log(f"assembled {len(rows)} unit versions in {len(gens)} generations ({time.monotonic() - t0:.1f}s)")
-    return {"generations": gens, "rows": rows, "corrections": corrections, "notes": notes,
+    prep = {"generations": gens, "rows": rows, "corrections": corrections, "notes": notes, "source": src,
             "version": dataset_version(source_dir, _curated_files(settings)), "source_dir": str(source_dir), "t0": t0}
+    prep["parts"] = {part.__name__: part.prepare(settings, src, prep) for part in parts()}
+    return prep
 
 
 def _copy_units(conn: psycopg.Connection, rows: list[dict]) -> None:
@@ -90,13 +93,17 @@ def _copy_units(conn: psycopg.Connection, rows: list[dict]) -> None:
             copy.write_row([values.get(c) for c in UNIT_COLUMNS])
 
 
-STAGE_TABLES = ("generations", "units", "corrections")
+UNIT_TABLES = ("generations", "units", "corrections")
+
+
+def stage_tables() -> list[str]:
+    return [*UNIT_TABLES, *(t for part in parts() for t in part.TABLES)]
 
 
 def _stage(conn: psycopg.Connection, prep: dict) -> None:
     conn.execute("DROP SCHEMA IF EXISTS geo_stage CASCADE")
     conn.execute("CREATE SCHEMA geo_stage")
-    for t in STAGE_TABLES:
+    for t in stage_tables():
         conn.execute(f"CREATE UNLOGGED TABLE geo_stage.{t} (LIKE geo.{t} INCLUDING DEFAULTS)")
     with conn.cursor() as cur:
         cur.executemany(
@@ -114,13 +121,16 @@ def _stage(conn: psycopg.Connection, prep: dict) -> None:
     conn.execute("CREATE INDEX ON geo_stage.units USING gist (geom)")
     conn.execute("CREATE INDEX ON geo_stage.units USING gist (valid)")
     conn.execute("ANALYZE geo_stage.units")
+    for part in parts():
+        part.stage(conn, prep["parts"][part.__name__], prep)
 
 
 def _publish(conn: psycopg.Connection, prep: dict, report: dict, settings: Settings) -> None:
     with conn.transaction():
-        for t in reversed(STAGE_TABLES):
+        tables = stage_tables()
+        for t in reversed(tables):
             conn.execute(f"DELETE FROM geo.{t}")
-        for t in STAGE_TABLES:
+        for t in tables:
             conn.execute(f"INSERT INTO geo.{t} SELECT * FROM geo_stage.{t}")
         _maybe_fail(settings, "publish")
         conn.execute(
@@ -164,6 +174,8 @@ def load(settings: Settings, url: str, source_dir: Path | None = None, log=print
             log(f"staged ({time.monotonic() - prep['t0']:.1f}s)")
             _maybe_fail(settings, "stage")
             report = quality.build_report(conn, "geo_stage", prep)
+            for part in parts():
+                report[part.__name__.split(".")[-1]] = part.report(conn, "geo_stage", prep["parts"][part.__name__])
             conn.commit()
             log(f"quality report built ({time.monotonic() - prep['t0']:.1f}s)")
             _publish(conn, prep, report, settings)

@@ -82,6 +82,8 @@ def etl_load(source: Path | None, if_changed: bool) -> None:
         raise click.ClickException(str(exc)) from None
     if report:
         _print_summary(report)
+    from geodata.lookup import ensure_built
+    click.echo(f"lookup index: {ensure_built(cluster.etl_url(s), s.state_dir)}")
 
 
 @etl.command("report")

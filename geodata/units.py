@@ -40,7 +40,7 @@ def check_code(code: str) -> str:
     return code
 
 
-def _last_day(until: date | None) -> date | None:
+def last_day(until: date | None) -> date | None:
     return until - timedelta(days=1) if until else None
 
 
@@ -58,7 +58,7 @@ def unit_json(r: dict) -> dict:
         "population": pop, "area_km2": area, "area_km2_computed": r["area_km2_computed"],
         "density_per_km2": round(pop / area, 1) if pop and area else None,
         "admin_center": r["admin_center"], "phone": r["phone"], "website": r["website"],
-        "valid_from": r["valid_from"], "valid_to": _last_day(r["valid_until"]),
+        "valid_from": r["valid_from"], "valid_to": last_day(r["valid_until"]),
         "generation": r["generation_from"],
         "label_point": [r["label_lon"], r["label_lat"]] if r["label_lon"] is not None else None,
         "bbox": r["bbox"], "flags": r["flags"], "sources": r["sources"],
@@ -67,7 +67,7 @@ def unit_json(r: dict) -> dict:
 
 def _span(v: dict) -> str:
     start = v["valid_from"].isoformat() if v["valid_from"] else "before the records"
-    end = _last_day(v["valid_until"])
+    end = last_day(v["valid_until"])
     return f"{v['full_name']}, valid {start} to {end.isoformat() if end else 'today'}"
 
 
@@ -82,7 +82,7 @@ async def get_unit(conn: AsyncConnection, code: str, as_of: date) -> dict:
     spans = "; ".join(_span(v) for v in versions)
     raise NotFound(f"unit {code} was not valid on {as_of.isoformat()}: {spans}", code=code,
                    versions=[{"full_name": v["full_name"], "valid_from": v["valid_from"],
-                              "valid_to": _last_day(v["valid_until"]), "generation": v["generation_from"]}
+                              "valid_to": last_day(v["valid_until"]), "generation": v["generation_from"]}
                              for v in versions])
 
 
@@ -109,3 +109,52 @@ async def quality_report(conn: AsyncConnection) -> dict:
     if not row:
         raise NotFound("no data loaded yet")
     return row["report"]
+
+
+GEOMETRY_SQL = {
+    "none": "NULL",
+    # Per-polygon simplification (~100 m): quick to draw; the tiles keep shared edges exact.
+    "simplified": "ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, 0.001), 5)",
+    "full": "ST_AsGeoJSON(u.geom, 6)",
+}
+
+LIST_SQL = """
+SELECT {fields}, p.code AS p_code, p.name AS p_name, p.full_name AS p_full_name, p.type AS p_type,
+       p.level AS p_level, {geometry} AS geometry, count(*) OVER () AS total
+FROM geo.units u
+LEFT JOIN geo.units p ON p.code = u.parent_code AND p.level <> u.level AND p.valid @> %(d)s::date
+WHERE u.valid @> %(d)s::date
+  AND (%(level)s::text IS NULL OR u.level = %(level)s)
+  AND (%(type)s::text IS NULL OR u.type = %(type)s)
+  AND (%(province)s::text IS NULL OR u.province_code = %(province)s)
+ORDER BY CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, u.code
+LIMIT %(limit)s OFFSET %(offset)s"""
+
+
+async def list_units(conn: AsyncConnection, as_of: date, *, level: str | None = None, type_: str | None = None,
+                     province: str | None = None, limit: int = 100, offset: int = 0,
+                     geometry: str = "none") -> tuple[int, list[dict]]:
+    """Units valid on a date, in a stable order (level, code); the total ignores limit/offset."""
+    if province is not None and not re.fullmatch(r"\d{2}", province):
+        raise InvalidInput("province must be a 2-digit province code", parameter="province")
+    sql = LIST_SQL.format(fields=UNIT_FIELDS, geometry=GEOMETRY_SQL[geometry])
+    rows = await (await conn.execute(sql, {"d": as_of, "level": level, "type": type_, "province": province,
+                                           "limit": limit, "offset": offset})).fetchall()
+    total = rows[0]["total"] if rows else await _count(conn, as_of, level, type_, province)
+    return total, [dict(unit_json(r), geometry=r["geometry"]) for r in rows]
+
+
+async def _count(conn, as_of, level, type_, province) -> int:
+    row = await (await conn.execute(
+        "SELECT count(*) AS n FROM geo.units u WHERE u.valid @> %(d)s::date "
+        "AND (%(level)s::text IS NULL OR u.level = %(level)s) AND (%(type)s::text IS NULL OR u.type = %(type)s) "
+        "AND (%(province)s::text IS NULL OR u.province_code = %(province)s)",
+        {"d": as_of, "level": level, "type": type_, "province": province})).fetchone()
+    return row["n"]
+
+
+async def require_province(conn: AsyncConnection, code: str, as_of: date) -> dict:
+    unit = await get_unit(conn, code, as_of)
+    if unit["level"] != "province":
+        raise InvalidInput(f"{code} is a {unit['level']}, not a province", parameter="code")
+    return unit

@@ -121,7 +121,11 @@ def test_points_near_boundaries(index, trees, geoms):
     base = xy[k] + (xy[k + 1] - xy[k]) * rng.uniform(0, 1, n)[:, None]
     pts = base + rng.normal(size=(n, 2)) * (10.0 ** rng.uniform(-8, -3, n))[:, None]
     lon, lat = pts[:, 0].copy(), pts[:, 1].copy()
-    assert_agrees(index, trees, lon, lat)
+    got = assert_agrees(index, trees, lon, lat)
+    # lookup_all (single-point kernel) must agree with the batch kernel
+    for i in range(0, n, 20):
+        all_ = index.lookup_all(lon[i], lat[i])
+        assert (all_[0] if all_ else -1) == got[i]
     # points exactly on vertices are ties; only check they do not crash / leak
     v = xy[rng.integers(0, len(xy), 1000)]
     got = index.lookup(v[:, 0], v[:, 1])

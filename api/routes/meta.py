@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import ORJSONResponse
+from api.responses import JSON
 
 from api.deps import Conn
 from geodata import credits, units
@@ -31,4 +31,4 @@ async def meta(conn: Conn):
 
 @router.get("/v1/meta/quality", summary="The quality report of the loaded data")
 async def quality(conn: Conn):
-    return ORJSONResponse(await units.quality_report(conn))
+    return JSON(await units.quality_report(conn))

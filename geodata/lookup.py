@@ -1,0 +1,236 @@
+"""Coordinate -> commune: one consistent snapshot (index + unit names by date) per dataset version.
+
+The post-reform generations share their boundaries (decrees since 2025-07-01 retyped or renamed
+units without moving a line), so one point index answers every date from 2025-07-01; what changes
+with the date is each polygon's name, type and province, looked up per day."""
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import orjson
+import psycopg
+import shapely
+
+from geodata.errors import InvalidInput, NotFound
+from geodata.pointindex import PointIndex
+
+REFORM_DAY = date(2025, 7, 1)
+VERSIONS_SQL = """
+SELECT code, level, name, full_name, type, province_code,
+       lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
+FROM geo.units WHERE level IN ('province', 'commune') AND lower(valid) >= %s ORDER BY level, code, lower(valid)"""
+GEOMS_SQL = """
+SELECT DISTINCT ON (code) code, ST_AsBinary(geom) AS wkb FROM geo.units
+WHERE level = 'commune' AND geom IS NOT NULL ORDER BY code, lower(valid) DESC"""
+
+
+def index_root(state_dir: Path) -> Path:
+    return Path(state_dir) / "index"
+
+
+def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
+    """Build the index and the unit table for `version` under directory/version (atomic rename)."""
+    target = directory / version
+    if (target / "units.json").exists():
+        return target
+    tmp = directory / f".{version}.building"
+    shutil.rmtree(tmp, ignore_errors=True)
+    rows = conn.execute(GEOMS_SQL).fetchall()
+    geoms = shapely.from_wkb([r[1] for r in rows])
+    PointIndex.build(list(zip([r[0] for r in rows], geoms)), data_version=version).save(tmp)
+    cur = conn.execute(VERSIONS_SQL, (REFORM_DAY,))
+    cols = [d.name for d in cur.description]
+    units = [dict(zip(cols, r)) for r in cur.fetchall()]
+    gens = conn.execute("SELECT id, valid_from::text, valid_to::text FROM geo.generations ORDER BY ordinal").fetchall()
+    (tmp / "units.json").write_bytes(orjson.dumps({
+        "version": version, "units": units,
+        "generations": [{"id": g[0], "valid_from": g[1], "valid_to": g[2]} for g in gens]}))
+    tmp.rename(target)
+    return target
+
+
+def ensure_built(url: str, state_dir: Path) -> Path:
+    """The index directory of the loaded dataset version, built once (a file lock keeps
+    concurrent workers from building it twice)."""
+    root = index_root(state_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with psycopg.connect(url) as conn:
+        version = conn.execute("SELECT version FROM geo.dataset").fetchone()[0]
+        if (root / version / "units.json").exists():
+            return root / version
+        with open(root / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            path = build(conn, root, version)
+    _prune(root, keep=version)
+    return path
+
+
+def _prune(root: Path, keep: str, n: int = 2) -> None:
+    """Keep the newest few versions: a worker may still map the previous one."""
+    dirs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
+    for d in dirs[n:]:
+        if d.name != keep:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+@dataclass
+class Snapshot:
+    """An index and the names of its polygons on any date, for one dataset version."""
+    index: PointIndex
+    version: str
+    units: dict[tuple[str, str], list[dict]]      # (level, code) -> versions in date order
+    generations: list[dict]
+    _days: dict = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, directory: Path) -> "Snapshot":
+        doc = orjson.loads((Path(directory) / "units.json").read_bytes())
+        units: dict[tuple[str, str], list[dict]] = {}
+        for u in doc["units"]:
+            units.setdefault((u["level"], u["code"]), []).append(u)
+        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"])
+
+    def generation_on(self, day: str) -> str | None:
+        for g in self.generations:
+            if (g["valid_from"] or "") <= day and (g["valid_to"] is None or day <= g["valid_to"]):
+                return g["id"]
+        return None
+
+    def unit_on(self, level: str, code: str, day: str) -> dict | None:
+        for v in self.units.get((level, code), ()):
+            if v["valid_from"] <= day and (v["valid_until"] is None or day < v["valid_until"]):
+                return v
+        return None
+
+    def day(self, day: date) -> "Day":
+        if day < REFORM_DAY:
+            raise NotFound(f"boundaries exist from {REFORM_DAY.isoformat()} on; {day.isoformat()} is before the "
+                           "reform, when the communes had no published polygons (see /v1/legacy/units for old units)")
+        key = day.isoformat()
+        if key not in self._days:
+            if len(self._days) > 64:
+                self._days.clear()
+            self._days[key] = Day.build(self, key)
+        return self._days[key]
+
+
+def _brief(v: dict | None) -> dict | None:
+    return None if v is None else {"code": v["code"], "name": v["name"], "full_name": v["full_name"], "type": v["type"]}
+
+
+@dataclass
+class Day:
+    """Per-polygon answers on one date, pre-serialised so a batch answer is a join of bytes."""
+    date: str
+    commune: list[dict | None]
+    province: list[dict | None]
+    commune_codes: np.ndarray      # object array of code strings (None where not valid that day)
+    province_codes: np.ndarray
+    fragments: np.ndarray          # object array of JSON bytes, one per polygon; last = b"null"
+
+    @classmethod
+    def build(cls, snap: Snapshot, day: str) -> "Day":
+        communes = [snap.unit_on("commune", c, day) for c in snap.index.codes]
+        provinces = [snap.unit_on("province", c["province_code"], day) if c else None for c in communes]
+        frags = [orjson.dumps({"commune": _brief(c), "province": _brief(p)}) if c else b"null"
+                 for c, p in zip(communes, provinces)]
+        return cls(day, [_brief(c) for c in communes], [_brief(p) for p in provinces],
+                   np.array([c["code"] if c else None for c in communes] + [None], dtype=object),
+                   np.array([p["code"] if p else None for p in provinces] + [None], dtype=object),
+                   np.array(frags + [b"null"], dtype=object))
+
+
+def check_point(lat: float, lon: float) -> None:
+    """422 for impossible coordinates, saying to swap them when only the swap makes sense."""
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        raise InvalidInput("lat and lon must be finite numbers", lat=str(lat), lon=str(lon))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        hint = ""
+        if -90 <= lon <= 90 and -180 <= lat <= 180 and _in_vietnam_bbox(lon=lat, lat=lon):
+            hint = "; the values look swapped: put the latitude in lat and the longitude in lon"
+        raise InvalidInput(f"latitude must be within ±90 and longitude within ±180 (got lat={lat}, lon={lon}){hint}")
+
+
+def _in_vietnam_bbox(lon: float, lat: float) -> bool:
+    return 102.0 <= lon <= 117.9 and 6.0 <= lat <= 23.5
+
+
+COVERS_SQL = """
+SELECT code FROM geo.units WHERE level = 'commune' AND valid @> %(d)s::date
+  AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) ORDER BY code"""
+
+
+async def lookup_point(conn, snap: Snapshot, lat: float, lon: float, day: date) -> dict | None:
+    """The single answer; None when the point is in no commune (the caller adds `nearest`)."""
+    check_point(lat, lon)
+    d = snap.day(day)
+    on_boundary = snap.index.on_boundary(lon, lat)
+    if on_boundary:
+        # Within 1e-9° of an edge the grid's even-odd test may fall either way: ask PostGIS
+        # (ST_Covers on the same polygons) so a point on a shared edge gets every side.
+        rows = await (await conn.execute(COVERS_SQL, {"lat": lat, "lon": lon, "d": day})).fetchall()
+        position = {c: i for i, c in enumerate(snap.index.codes)}
+        hits = [position[r["code"]] for r in rows if r["code"] in position]
+    else:
+        hits = snap.index.lookup_all(lon, lat)
+    hits = [h for h in hits if d.commune[h] is not None]
+    if not hits:
+        return None
+    # Deterministic rule: several communes cover the point (a shared edge, or the Lào Cai
+    # overlap in the source): the lowest code wins; the others are listed in also_in.
+    first = hits[0]
+    return {"point": {"lat": lat, "lon": lon}, "as_of": d.date, "generation": snap.generation_on(d.date),
+            "commune": d.commune[first], "province": d.province[first],
+            "on_boundary": on_boundary, "also_in": [d.commune[h] for h in hits[1:]]}
+
+
+NEAREST_SQL = """
+WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
+near AS (SELECT u.code, u.name, u.full_name, u.type, u.geom FROM geo.units u, pt
+         WHERE u.level = 'commune' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL
+         ORDER BY u.geom <-> pt.g LIMIT 5)
+SELECT code, name, full_name, type, ST_Distance(near.geom::geography, pt.g::geography) AS distance_m
+FROM near, pt ORDER BY distance_m LIMIT 1"""
+NEAREST_MAX_M = 200_000
+
+
+async def nearest(conn, lat: float, lon: float, day: date) -> dict | None:
+    """The nearest commune within 200 km, with the geodesic distance to its polygon."""
+    row = await (await conn.execute(NEAREST_SQL, {"lat": lat, "lon": lon, "d": day})).fetchone()
+    if not row or row["distance_m"] > NEAREST_MAX_M:
+        return None
+    return {"code": row["code"], "name": row["name"], "full_name": row["full_name"], "type": row["type"],
+            "distance_m": round(row["distance_m"], 1)}
+
+
+class SnapshotHolder:
+    """The current snapshot of a process; replaced whole when the dataset version changes, so one
+    request always reads one version."""
+
+    def __init__(self, url: str, state_dir: Path):
+        self.url, self.state_dir = url, Path(state_dir)
+        self.current: Snapshot | None = None
+
+    def refresh(self) -> bool:
+        """Open the index of the loaded dataset version if it is not the current one (building it
+        first if no process has yet). Returns whether the snapshot changed."""
+        with psycopg.connect(self.url) as conn:
+            row = conn.execute("SELECT version FROM geo.dataset").fetchone()
+        if row is None or (self.current and self.current.version == row[0]):
+            return False
+        self.current = Snapshot.open(ensure_built(self.url, self.state_dir))
+        return True
+
+    def get(self) -> Snapshot:
+        if self.current is None:
+            from geodata.errors import Unavailable
+            raise Unavailable("the lookup index is not built yet; run `vngeo etl load` (it builds it)")
+        return self.current
