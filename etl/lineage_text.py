@@ -31,7 +31,8 @@ _OF_RE = re.compile(r"^(.*)\bcủa\b\s*", re.I)     # "... quy mô dân số c�
 _TAIL_RE = re.compile(r"\s*\b(sau khi sắp xếp|sau sắp xếp|sau khi sáp nhập)\b.*$", re.I)
 _INTO_RE = re.compile(r"sáp nhập vào\s+(.*)$", re.I)
 _UNCHANGED = {"giu nguyen", "khong sap xep", "khong thuc hien sap xep"}
-_NOISE = re.compile(r"^(thôn|ấp|tổ dân phố|khu phố|bản|xóm|bon|buôn|làng|khu vực)\s", re.I)
+_NOISE = re.compile(r"^(thôn|ấp|tổ dân phố|khu phố|bản|xóm|bon|buôn|làng|khu vực|nông trường|trường bắn|lâm trường)\s", re.I)
+_NOTE_AFTER = re.compile(r"\.\s+Từ ngày.*$", re.S)   # "... Từ ngày 30/04/2026, ... chuyển thành ...": later news
 
 
 @dataclass
@@ -47,9 +48,14 @@ class Item:
     into: list[tuple[str | None, str]] = field(default_factory=list)  # other successors named (type, key)
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          "x": "10", "xi": "11", "xii": "12"}
+
+
 def name_key(name: str) -> str:
-    """Folded name; numbers without leading zeros ("Phường 03" = "Phường 3")."""
-    return re.sub(r"\b0+(\d)", r"\1", fold(tone_style(nfc(name))))
+    """Folded name; numbers without leading zeros ("Phường 03" = "Phường 3"), "Phường IV" = "Phường 4"."""
+    key = re.sub(r"\b0+(\d)", r"\1", fold(tone_style(nfc(name))))
+    return _ROMAN.get(key, key)
 
 
 def loose_key(key: str) -> str:
@@ -129,7 +135,7 @@ def parse(text: str | None) -> tuple[list[Item], bool, list[str]]:
     """Items of one text; whether it says "unchanged"; pieces it could not read (for the report)."""
     if not text:
         return [], False, []
-    text = nfc(text)
+    text = _NOTE_AFTER.sub("", nfc(text))
     if fold(text) in _UNCHANGED:
         return [], True, []
     items: list[Item] = []

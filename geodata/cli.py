@@ -131,5 +131,26 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
                 loop="uvloop", http="httptools", log_level="warning")
 
 
+@main.command("lookup")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="output file (.csv, .gpkg, .parquet)")
+@click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
+@click.option("--lat-col", default=None)
+@click.option("--lon-col", default=None)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
+              help="index directory (default: the newest under .vngeo/index)")
+def lookup_cmd(src, out, as_of, lat_col, lon_col, index_dir) -> None:
+    """Add commune and province columns to a CSV, GeoPackage or GeoParquet of points (no database)."""
+    from geodata.dates import parse_date
+    from geodata.errors import GeodataError
+    from geodata.lookup_files import latest_index, lookup_file
+    try:
+        n = lookup_file(index_dir or latest_index(get_settings().state_dir), src, out, parse_date(as_of),
+                        lat_col, lon_col, progress=sys.stderr.isatty())
+    except GeodataError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"{n} rows -> {out}")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,131 @@
+"""Decide the lineage edges from the candidates: the rules that reconcile the three signals.
+
+Signals: the official map's text (a05_truocsn / truocsapnhap; official but rarely marks splits),
+vietnamadminunits' mapping (marks splits and a default successor, but its name keys collide),
+and geometry (the old unit's centre against the new polygon; centres are geocoded, so a far
+centre casts doubt, it does not prove).
+
+Rules, in order (each disagreement is listed with the rule that decided it):
+  R1 text and vietnamadminunits agree: accepted (a far centre only marks it suspect).
+  R2 text only: accepted, the official map is the legal description; listed as a disagreement
+     when vietnamadminunits sends the old unit elsewhere; suspect if the centre is far.
+  R3 vietnamadminunits only, centre within NEAR_M of the polygon: accepted (texts omit most
+     splits); centre farther than FAR_M: rejected as a name-key collision; in between: accepted, suspect.
+  R4 an ambiguous name in a text (the same old name in several districts): the alternative with
+     other support, else the one whose centre is nearest, is kept.
+  R5 no source names a successor: the new commune containing the old centre (geometry only).
+Kind: part when an old unit has several successors or the text says only part of it went there;
+whole otherwise. Default successor of a split: vietnamadminunits' default if accepted, else the
+one containing the old centre, else the best supported."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+NEAR_M = 2_000      # centre this close to the polygon: geometry supports the edge
+FAR_M = 10_000      # centre farther than this: the edge is suspect (vietnamadminunits-only: rejected)
+TEXT = {"map_text", "map_detail"}
+VAU = "vietnamadminunits"
+
+
+def signals(sources: set[str]) -> int:
+    return bool(sources & TEXT) + (VAU in sources) + ("geometry" in sources)
+
+
+def _km(d: float | None) -> str:
+    return "no centre" if d is None else f"{d / 1000:.1f} km"
+
+
+def resolve_groups(cands: list, dist: dict) -> list[dict]:
+    """R4: keep one alternative per ambiguous text mention; drop the others from `cands`."""
+    groups = defaultdict(list)
+    for c in cands:
+        if c.group is not None:
+            groups[c.group].append(c)
+    notes, drop = [], set()
+    for alts in groups.values():
+        def score(c):
+            d = dist.get((c.old, c.new))
+            return (len(c.sources - TEXT), -(d if d is not None else 1e12))
+        best = max(alts, key=score)
+        for c in alts:
+            if c is not best:
+                drop.add(id(c))
+        notes.append({"rule": "R4", "old": best.old[1], "new": best.new[1],
+                      "alternatives": sorted(c.old[1] for c in alts if c is not best),
+                      "decision": f"ambiguous name: kept old {best.old[1]} (centre {_km(dist.get((best.old, best.new)))} "
+                                  f"from the polygon), dropped {len(alts) - 1} same-named unit(s)"})
+    cands[:] = [c for c in cands if id(c) not in drop]
+    return notes
+
+
+def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[dict]]:
+    """Accepted edges {old, new, sources, part, default, distance, suspect, decision} and the disagreements."""
+    edges, disagreements = [], []
+    for c in cands:
+        d = dist.get((c.old, c.new))
+        sources = set(c.sources)
+        if d is not None and d <= NEAR_M:
+            sources.add("geometry")
+        far = d is not None and d > FAR_M
+        e = {"old": c.old, "new": c.new, "sources": sources, "part": c.part, "default": c.default,
+             "distance": d, "suspect": None, "decision": None}
+        text, vau = bool(sources & TEXT), VAU in sources
+        if text and vau:                                     # R1
+            if far:
+                e["suspect"] = f"centre {_km(d)} from the polygon although both sources agree (centre misplaced?)"
+        elif text:                                           # R2
+            if far:
+                e["suspect"] = f"centre {_km(d)} from the polygon; only the map text names this edge"
+            elsewhere = vau_succ.get(c.old)
+            if c.old[0] == "commune" and elsewhere:
+                e["decision"] = (f"R2 accepted: the official map text names it; vietnamadminunits maps the old unit "
+                                 f"to {', '.join(sorted(elsewhere))}")
+        elif vau:                                            # R3
+            if far:
+                disagreements.append({"rule": "R3", "old": c.old[1], "new": c.new[1], "level": c.old[0],
+                                      "sources": sorted(sources), "distance_m": d,
+                                      "decision": f"rejected: only vietnamadminunits; centre {_km(d)} from the "
+                                                  f"polygon (name-key collision)"})
+                continue
+            e["decision"] = ("R3 accepted: only vietnamadminunits, geometry supports it" if "geometry" in sources
+                             else f"R3 accepted: only vietnamadminunits; centre {_km(d)} from the polygon")
+            if "geometry" not in sources:
+                e["suspect"] = f"not in the map text; centre {_km(d)} from the polygon"
+        if e["decision"]:
+            disagreements.append({"rule": e["decision"][:2], "old": c.old[1], "new": c.new[1], "level": c.old[0],
+                                  "sources": sorted(sources), "distance_m": d, "decision": e["decision"]})
+        edges.append(e)
+    return edges, disagreements
+
+
+def fallback(old_ids_without: list[tuple], centre_in: dict) -> tuple[list[dict], list[dict]]:
+    """R5: old units no source maps, placed by the new commune containing their centre."""
+    edges, notes = [], []
+    for old in old_ids_without:
+        new = centre_in.get(old)
+        if new is None:
+            notes.append({"rule": "R5", "old": old[1], "new": None, "level": old[0],
+                          "decision": "no successor: no source names one and its centre is in no new commune"})
+            continue
+        edges.append({"old": old, "new": new, "sources": {"geometry"}, "part": False, "default": True,
+                      "distance": 0.0, "suspect": "only the geometric signal", "decision": "R5 centre inside"})
+        notes.append({"rule": "R5", "old": old[1], "new": new[1], "level": old[0],
+                      "decision": "R5: no source names a successor; the new commune containing its centre"})
+    return edges, notes
+
+
+def kinds_and_defaults(edges: list[dict], centre_in: dict) -> None:
+    """Set kind and the default successor per old unit."""
+    by_old = defaultdict(list)
+    for e in edges:
+        by_old[e["old"]].append(e)
+    for old, es in by_old.items():
+        split = len(es) > 1
+        for e in es:
+            e["kind"] = "part" if split or e["part"] else "whole"
+            e["is_default"] = not split
+        if split:
+            best = (next((e for e in es if e["default"]), None)
+                    or next((e for e in es if centre_in.get(old) == e["new"]), None)
+                    or max(es, key=lambda e: (signals(e["sources"]), -(e["distance"] or 0))))
+            best["is_default"] = True

@@ -1,0 +1,35 @@
+"""The powers catalogue's vocabularies (shared by the ETL's validation and the API's filters).
+
+Values as defined in ../shared/research/powers/README.md; anything else in the catalogue stops the load."""
+from __future__ import annotations
+
+from datetime import date
+
+from geodata.errors import InvalidInput
+
+# The catalogue describes the two-tier system: the day it began, and the day an instrument whose
+# effective date the sources did not confirm is taken to apply from.
+REFORM_DAY = date(2025, 7, 1)
+
+SECTORS = ("land", "construction", "transport", "finance_budget", "planning_investment", "home_affairs",
+           "agriculture_environment", "industry_trade", "education", "health", "culture_tourism", "justice",
+           "science_technology", "ethnic_religion", "public_security", "general")
+LEVELS = ("province", "commune")
+MECHANISMS = ("phan_quyen", "phan_cap", "uy_quyen")
+FROM_LEVELS = ("central", "province", "district_abolished")
+CONFIDENCE = ("high", "medium", "low")
+KINDS = ("luat", "nghi_quyet_qh", "nghi_quyet_ubtvqh", "nghi_dinh", "quyet_dinh", "thong_tu")
+# applies_to unit-type selectors and the holder level each one can select.
+SELECTOR_TYPES = {"xa": "commune", "phuong": "commune", "dac_khu": "commune", "thanh_pho": "province"}
+
+VOCABULARIES = {"sector": SECTORS, "level": LEVELS, "holder_level": LEVELS, "mechanism": MECHANISMS,
+                "from_level": FROM_LEVELS, "confidence": CONFIDENCE, "kind": KINDS}
+
+
+def check_choice(name: str, value: str | None, vocabulary: str | None = None) -> str | None:
+    """None passes; anything outside the vocabulary is a 422 that lists the allowed values."""
+    allowed = VOCABULARIES[vocabulary or name]
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(allowed)}; got {value!r}",
+                           parameter=name, allowed=list(allowed))
+    return value
