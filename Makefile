@@ -6,7 +6,7 @@ VNGEO := .venv/bin/vngeo
 STATE := .vngeo
 HOST ?= 127.0.0.1
 PORT ?= 8000
-APT_PACKAGES ?= postgresql gdal-bin
+
 ROOT := $(shell id -u)
 
 .PHONY: up down test bench system venv db load serve-bg
@@ -56,4 +56,5 @@ test: system venv db load
 	$(PY) -m pytest -q
 
 bench: system venv db load
+	@command -v wrk >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk"; exit 1; }
 	$(PY) -m bench

@@ -26,6 +26,10 @@ VERSIONS_SQL = """
 SELECT code, level, name, full_name, type, province_code,
        lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
 FROM geo.units WHERE level IN ('province', 'commune') AND lower(valid) >= %s ORDER BY level, code, lower(valid)"""
+NAMES_SQL = """
+SELECT code, level, type, province_code, name, full_name, search_key, generation_from,
+       lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
+FROM geo.units ORDER BY level, code, lower(valid) NULLS FIRST"""
 GEOMS_SQL = """
 SELECT DISTINCT ON (code) code, ST_AsBinary(geom) AS wkb FROM geo.units
 WHERE level = 'commune' AND geom IS NOT NULL ORDER BY code, lower(valid) DESC"""
@@ -48,6 +52,9 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     cur = conn.execute(VERSIONS_SQL, (REFORM_DAY,))
     cols = [d.name for d in cur.description]
     units = [dict(zip(cols, r)) for r in cur.fetchall()]
+    cur = conn.execute(NAMES_SQL)
+    cols = [d.name for d in cur.description]
+    (tmp / "names.json").write_bytes(orjson.dumps([dict(zip(cols, r)) for r in cur.fetchall()]))
     gens = conn.execute("SELECT id, valid_from::text, valid_to::text FROM geo.generations ORDER BY ordinal").fetchall()
     (tmp / "units.json").write_bytes(orjson.dumps({
         "version": version, "units": units,
@@ -88,6 +95,7 @@ class Snapshot:
     version: str
     units: dict[tuple[str, str], list[dict]]      # (level, code) -> versions in date order
     generations: list[dict]
+    path: Path
     _days: dict = field(default_factory=dict)
 
     @classmethod
@@ -96,7 +104,15 @@ class Snapshot:
         units: dict[tuple[str, str], list[dict]] = {}
         for u in doc["units"]:
             units.setdefault((u["level"], u["code"]), []).append(u)
-        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"])
+        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"], Path(directory))
+
+    @property
+    def names(self):
+        """The name index for search, opened on first use."""
+        if "names" not in self._days:
+            from geodata.search import NameIndex
+            self._days["names"] = NameIndex(orjson.loads((self.path / "names.json").read_bytes()))
+        return self._days["names"]
 
     def generation_on(self, day: str) -> str | None:
         for g in self.generations:
@@ -117,7 +133,7 @@ class Snapshot:
         key = day.isoformat()
         if key not in self._days:
             if len(self._days) > 64:
-                self._days.clear()
+                self._days = {k: v for k, v in self._days.items() if k == "names"}
             self._days[key] = Day.build(self, key)
         return self._days[key]
 
@@ -168,17 +184,23 @@ SELECT code FROM geo.units WHERE level = 'commune' AND valid @> %(d)s::date
   AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) ORDER BY code"""
 
 
-async def lookup_point(conn, snap: Snapshot, lat: float, lon: float, day: date) -> dict | None:
-    """The single answer; None when the point is in no commune (the caller adds `nearest`)."""
+async def covering_codes(conn, lat: float, lon: float, day: date) -> list[str]:
+    rows = await (await conn.execute(COVERS_SQL, {"lat": lat, "lon": lon, "d": day})).fetchall()
+    return [r["code"] for r in rows]
+
+
+async def lookup_point(snap: Snapshot, lat: float, lon: float, day: date, covering) -> dict | None:
+    """The single answer; None when the point is in no commune (the caller adds `nearest`).
+
+    `covering(lat, lon, day)` is awaited only for points on an edge: it asks PostGIS."""
     check_point(lat, lon)
     d = snap.day(day)
     on_boundary = snap.index.on_boundary(lon, lat)
     if on_boundary:
         # Within 1e-9° of an edge the grid's even-odd test may fall either way: ask PostGIS
         # (ST_Covers on the same polygons) so a point on a shared edge gets every side.
-        rows = await (await conn.execute(COVERS_SQL, {"lat": lat, "lon": lon, "d": day})).fetchall()
         position = {c: i for i, c in enumerate(snap.index.codes)}
-        hits = [position[r["code"]] for r in rows if r["code"] in position]
+        hits = [position[c] for c in await covering(lat, lon, day) if c in position]
     else:
         hits = snap.index.lookup_all(lon, lat)
     hits = [h for h in hits if d.commune[h] is not None]
@@ -192,12 +214,15 @@ async def lookup_point(conn, snap: Snapshot, lat: float, lon: float, day: date) 
             "on_boundary": on_boundary, "also_in": [d.commune[h] for h in hits[1:]]}
 
 
+# KNN on the GiST index for candidates, then the geodesic distance to each candidate's closest
+# point (closest in degrees: for the few km at stake the geodesic nearest point differs by
+# centimetres, and it avoids a full geodesic distance over thousands of vertices).
 NEAREST_SQL = """
 WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
 near AS (SELECT u.code, u.name, u.full_name, u.type, u.geom FROM geo.units u, pt
          WHERE u.level = 'commune' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL
          ORDER BY u.geom <-> pt.g LIMIT 5)
-SELECT code, name, full_name, type, ST_Distance(near.geom::geography, pt.g::geography) AS distance_m
+SELECT code, name, full_name, type, ST_Distance(ST_ClosestPoint(near.geom, pt.g)::geography, pt.g::geography) AS distance_m
 FROM near, pt ORDER BY distance_m LIMIT 1"""
 NEAREST_MAX_M = 200_000
 

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf
 from geodata import batch
 from geodata.errors import InvalidInput, NotFound, TooLarge
-from geodata.lookup import lookup_point, nearest
+from geodata.lookup import covering_codes, lookup_point, nearest
 
 router = APIRouter(tags=["lookup"])
 MAX_BODY = 64 * 1024 * 1024
@@ -19,14 +19,20 @@ def _snapshot(request: Request):
 
 
 @router.get("/v1/lookup", summary="The commune and province containing a point (WGS 84)")
-async def lookup(request: Request, as_of: AsOf, conn: Conn,
+async def lookup(request: Request, as_of: AsOf,
                  lat: Annotated[float, Query(description="latitude, degrees", examples=[21.0288])],
                  lon: Annotated[float, Query(description="longitude, degrees", examples=[105.8522])]):
-    snap = _snapshot(request)
-    found = await lookup_point(conn, snap, lat, lon, as_of)
+    pool = request.app.state.pool
+
+    async def covering(lat, lon, day):  # the database only for points on an edge
+        async with pool.connection() as conn:
+            return await covering_codes(conn, lat, lon, day)
+
+    found = await lookup_point(_snapshot(request), lat, lon, as_of, covering)
     if found:
         return found
-    near = await nearest(conn, lat, lon, as_of)
+    async with pool.connection() as conn:
+        near = await nearest(conn, lat, lon, as_of)
     extra = {"nearest": near} if near else {}
     where = f"; the nearest is {near['full_name']} at {near['distance_m']:.0f} m" if near else ""
     raise NotFound(f"the point lat={lat}, lon={lon} lies in no commune on {as_of.isoformat()}{where}",
