@@ -60,7 +60,7 @@ def lookup_geo_file(snap, src: Path, out: Path, as_of: date, progress=True) -> i
     """Point layers (any CRS: reprojected to WGS 84 for the lookup; the output keeps the input CRS)."""
     import geopandas as gpd
 
-    gdf = gpd.read_file(src)
+    gdf = gpd.read_parquet(src) if file_format(src) == "parquet" else gpd.read_file(src)
     if not len(gdf):
         raise InvalidInput(f"{src} has no features")
     if not (gdf.geom_type == "Point").all():
