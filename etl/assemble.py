@@ -2,7 +2,7 @@
 figures from the official map, corrections applied, every value with its source or its flag."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from datetime import date
 
 import shapely
@@ -136,3 +136,22 @@ def unit_rows(versions: list[dict], physical: dict[tuple, dict], district_provin
 def district_provinces(pre_reform: list[dict]) -> dict[str, str]:
     return {u["code"]: u["parent_code"] for u in pre_reform if u["level"] == "district"}
 
+
+
+def check_consistency(src: Source, physical: dict) -> dict:
+    """The post-reform lists share one set of units and boundaries: say where they do not."""
+    def codes(units, level):
+        return {u["code"] for u in units if u["level"] == level}
+    out = {}
+    for level in ("province", "commune"):
+        reform, snap = codes(src.reform_units, level), codes(src.current_units, level)
+        bounds = {code for (lv, code) in physical if lv == level}
+        out[level] = {
+            "only_in_2025_list": sorted(reform - snap), "only_in_snapshot": sorted(snap - reform),
+            "without_boundary": sorted(snap - bounds), "boundary_without_unit": sorted(bounds - snap),
+            "without_attribute_record": sorted(code for (lv, code), p in physical.items()
+                                               if lv == level and "attributes" in p["flags"]),
+        }
+    counts = Counter(p["gis_server_id"] for p in physical.values())
+    out["duplicate_gis_ids"] = sorted(g for g, n in counts.items() if n > 1)
+    return out

@@ -16,7 +16,7 @@ from psycopg.types.range import Range
 
 from etl import quality
 from etl.parts import parts
-from etl.assemble import district_provinces, physical_units, unit_rows
+from etl.assemble import check_consistency, district_provinces, physical_units, unit_rows
 from etl.corrections import read_corrections
 from etl.generations import read_amendments, read_generations, unit_versions
 from etl.migrate import grant_read, migrate
@@ -49,7 +49,9 @@ def dataset_version(src_root: Path, extra_files: list[Path]) -> str:
 
 def _curated_files(settings: Settings) -> list[Path]:
     """Our own inputs besides the source folder: they change the data too."""
-    return [GENERATIONS_FILE, *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
+    here = Path(__file__).parent  # the ETL's own code shapes the data too
+    return [GENERATIONS_FILE, *sorted(here.glob("*.py")), *sorted(here.with_name("geodata").glob("pointindex*.py")),
+            *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
             *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql"))]
 
 
@@ -70,7 +72,8 @@ def prepare(settings: Settings, source_dir: Path, log=print) -> dict:
                                    read_generations(GENERATIONS_FILE), read_amendments(settings.amendments_dir), notes)
     rows = unit_rows(versions, physical, district_provinces(src.pre_reform))
     log(f"assembled {len(rows)} unit versions in {len(gens)} generations ({time.monotonic() - t0:.1f}s)")
-    prep = {"generations": gens, "rows": rows, "corrections": corrections, "notes": notes, "source": src,
+    consistency = check_consistency(src, physical)
+    prep = {"consistency": consistency, "generations": gens, "rows": rows, "corrections": corrections, "notes": notes, "source": src,
             "version": dataset_version(source_dir, _curated_files(settings)), "source_dir": str(source_dir), "t0": t0}
     prep["parts"] = {part.__name__: part.prepare(settings, src, prep) for part in parts()}
     return prep

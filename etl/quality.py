@@ -28,11 +28,17 @@ ORDER BY abs(area_km2 - area_km2_computed) / area_km2_computed DESC"""
 # post-reform generations). Areas on the ellipsoid.
 PROVINCE_UNION = """
 WITH cur AS (SELECT * FROM {s}.units WHERE upper_inf(valid) AND geom IS NOT NULL),
-u AS (SELECT province_code, ST_Union(geom) AS g FROM cur WHERE level = 'commune' GROUP BY province_code)
+u AS (SELECT province_code, ST_Union(geom) AS g FROM cur WHERE level = 'commune' GROUP BY province_code),
+holes AS (  -- gaps: areas enclosed by a province's communes that no commune covers
+  SELECT u.province_code, count(*) AS n,
+         sum(ST_Area(ST_MakePolygon(ST_InteriorRingN(d.geom, k))::geography)) / 1e6 AS km2
+  FROM u, ST_Dump(u.g) d, generate_series(1, ST_NumInteriorRings(d.geom)) k GROUP BY u.province_code)
 SELECT p.code, p.name,
        round((ST_Area(ST_Difference(p.geom, u.g)::geography) / 1e6)::numeric, 4) AS province_not_covered_km2,
-       round((ST_Area(ST_Difference(u.g, p.geom)::geography) / 1e6)::numeric, 4) AS communes_outside_km2
-FROM cur p JOIN u ON u.province_code = p.code WHERE p.level = 'province' ORDER BY p.code"""
+       round((ST_Area(ST_Difference(u.g, p.geom)::geography) / 1e6)::numeric, 4) AS communes_outside_km2,
+       coalesce(h.n, 0) AS gaps, round(coalesce(h.km2, 0)::numeric, 4) AS gaps_km2
+FROM cur p JOIN u ON u.province_code = p.code LEFT JOIN holes h ON h.province_code = p.code
+WHERE p.level = 'province' ORDER BY p.code"""
 
 # Pairs of current communes whose interiors overlap, with the overlap area.
 OVERLAPS = """
@@ -65,8 +71,9 @@ def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
         missing.setdefault(field, []).append({"code": code, "name": name, "why": why})
     overlaps = [{"a": a, "a_name": an, "b": b, "b_name": bn, "overlap_m2": float(m2)}
                 for a, an, b, bn, m2 in _rows(conn, OVERLAPS, schema) if m2 > 0]
-    unions = [{"code": c, "name": n, "province_not_covered_km2": float(g), "communes_outside_km2": float(o)}
-              for c, n, g, o in _rows(conn, PROVINCE_UNION, schema)]
+    unions = [{"code": c, "name": n, "province_not_covered_km2": float(g), "communes_outside_km2": float(o),
+               "gaps": gaps, "gaps_km2": float(gk)}
+              for c, n, g, o, gaps, gk in _rows(conn, PROVINCE_UNION, schema)]
     return {
         "dataset_version": prep["version"],
         "counts": counts,
@@ -81,6 +88,9 @@ def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
             "total_not_covered_km2": round(sum(u["province_not_covered_km2"] for u in unions), 3),
             "total_outside_km2": round(sum(u["communes_outside_km2"] for u in unions), 3),
             "provinces": unions},
+        "commune_gaps": {"count": sum(u["gaps"] for u in unions),
+                         "total_km2": round(sum(u["gaps_km2"] for u in unions), 4)},
+        "consistency": prep.get("consistency", {}),
         "commune_overlaps": {"pairs": len(overlaps), "total_m2": round(sum(o["overlap_m2"] for o in overlaps), 1),
                              "list": overlaps},
         "population_sums": [
