@@ -8,7 +8,9 @@ centre casts doubt, it does not prove).
 Rules, in order (each disagreement is listed with the rule that decided it):
   R1 text and vietnamadminunits agree: accepted (a far centre only marks it suspect).
   R2 text only: accepted, the official map is the legal description; listed as a disagreement
-     when vietnamadminunits sends the old unit elsewhere; suspect if the centre is far.
+     when vietnamadminunits sends the old unit elsewhere; suspect if the centre is far. Except
+  R2b text only, centre farther than FAR_M, and the old unit has another successor that two
+     signals support: rejected, the text names a similarly spelt unit (Ea Bar for Ea Bá).
   R3 vietnamadminunits only, centre within NEAR_M of the polygon: accepted (texts omit most
      splits); centre farther than FAR_M: rejected as a name-key collision; in between: accepted, suspect.
   R4 an ambiguous name in a text (the same old name in several districts): the alternative with
@@ -50,6 +52,8 @@ def resolve_groups(cands: list, dist: dict) -> list[dict]:
         for c in alts:
             if c is not best:
                 drop.add(id(c))
+        if len(alts) < 2:
+            continue
         notes.append({"rule": "R4", "old": best.old[1], "new": best.new[1],
                       "alternatives": sorted(c.old[1] for c in alts if c is not best),
                       "decision": f"ambiguous name: kept old {best.old[1]} (centre {_km(dist.get((best.old, best.new)))} "
@@ -61,6 +65,11 @@ def resolve_groups(cands: list, dist: dict) -> list[dict]:
 def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[dict]]:
     """Accepted edges {old, new, sources, part, default, distance, suspect, decision} and the disagreements."""
     edges, disagreements = [], []
+    well_placed = set()   # old units with a successor that two signals support and the centre is near
+    for c in cands:
+        d = dist.get((c.old, c.new))
+        if d is not None and d <= NEAR_M and (bool(c.sources & TEXT) or VAU in c.sources):
+            well_placed.add(c.old)
     for c in cands:
         d = dist.get((c.old, c.new))
         sources = set(c.sources)
@@ -73,6 +82,13 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
         if text and vau:                                     # R1
             if far:
                 e["suspect"] = f"centre {_km(d)} from the polygon although both sources agree (centre misplaced?)"
+        elif text and far and c.old in well_placed:         # R2b
+            disagreements.append({"rule": "R2b", "old": c.old[1], "new": c.new[1], "level": c.old[0],
+                                  "sources": sorted(sources), "distance_m": d,
+                                  "decision": f"R2b rejected: only the map text names it, centre {_km(d)} from the "
+                                              f"polygon, and the old unit is placed elsewhere by two signals "
+                                              f"(the text names a similarly spelt unit)"})
+            continue
         elif text:                                           # R2
             if far:
                 e["suspect"] = f"centre {_km(d)} from the polygon; only the map text names this edge"
@@ -84,7 +100,7 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
             if far:
                 disagreements.append({"rule": "R3", "old": c.old[1], "new": c.new[1], "level": c.old[0],
                                       "sources": sorted(sources), "distance_m": d,
-                                      "decision": f"rejected: only vietnamadminunits; centre {_km(d)} from the "
+                                      "decision": f"R3 rejected: only vietnamadminunits; centre {_km(d)} from the "
                                                   f"polygon (name-key collision)"})
                 continue
             e["decision"] = ("R3 accepted: only vietnamadminunits, geometry supports it" if "geometry" in sources

@@ -9,6 +9,7 @@ What is still ambiguous is kept as a group of alternatives for the geometric che
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -45,7 +46,7 @@ class Index:
             return hits or []
         # Last resort, one close spelling only (Sủng Cháng/Sủng Tráng): the geometric check vets it.
         close = difflib.get_close_matches(loose_key(key), self.loose.keys(), n=2, cutoff=FUZZY_CUTOFF)
-        if len(close) == 1:
+        if len(close) == 1 and re.findall(r"\d+", close[0]) == re.findall(r"\d+", key):  # Hòa Tú 2 is not Hòa Tú 1
             fuzzy.append((key, close[0]))
             return self.loose[close[0]]
         return []

@@ -117,6 +117,9 @@ def _print_summary(report: dict) -> None:
                f"communes outside their province: {pv['total_outside_km2']} km²")
     ov = report["commune_overlaps"]
     click.echo(f"  overlapping commune pairs: {ov['pairs']} ({ov['total_m2']} m²)")
+    for section in report.values():   # parts' sections (lineage, ...) print their own summary lines
+        if isinstance(section, dict) and section.get("summary"):
+            click.echo("\n".join(section["summary"]))
 
 
 @main.command()
@@ -151,6 +154,22 @@ def lookup_cmd(src, out, as_of, lat_col, lon_col, index_dir) -> None:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{n} rows -> {out}")
 
+
+@main.command("convert")
+@click.argument("infile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV to write: the input columns plus the new units and the new address")
+@click.option("--as-of", default=None, help="date of the new units (YYYY-MM-DD; default today)")
+def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
+    """Convert old addresses (CSV with an address column, optional lat/lon) to the new units, offline."""
+    import asyncio
+    from geodata.convert_cli import run
+    from geodata.errors import GeodataError
+    try:
+        n, stats = asyncio.run(run(get_settings(), infile, outfile, as_of))
+    except GeodataError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"{n} addresses -> {outfile}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.items())))
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,75 @@
+"""Lineage, legacy units, address conversion, changes and the lineage layer: thin routes."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import ORJSONResponse, Response
+
+from api.deps import AsOf, Conn
+from geodata import convert, convert_batch, lineage, lineage_layers
+from geodata.dates import parse_date, today
+from geodata.errors import InvalidInput
+
+router = APIRouter(tags=["lineage"])
+
+CodePath = Annotated[str, Path(description="official code: 2 digits (province), 3 (pre-reform district), 5 (commune)",
+                               examples=["00004"], max_length=16)]
+ProvinceQ = Annotated[str | None, Query(description="new province code (2 digits)", examples=["01"])]
+
+
+@router.get("/v1/units/{code}/lineage", summary="Predecessors of a unit (old units, with kind and sources) and its later changes")
+async def unit_lineage(code: CodePath, as_of: AsOf, conn: Conn):
+    return await lineage.unit_lineage(conn, code, as_of)
+
+
+@router.get("/v1/legacy/units/{code}", summary="A pre-reform unit, its centre and its successors (default marked)")
+async def legacy_unit(code: CodePath, as_of: AsOf, conn: Conn):
+    return await lineage.legacy_unit(conn, code, as_of)
+
+
+@router.get("/v1/convert", summary="An old address to the new units (offline; lat/lon resolves splits)")
+async def convert_get(conn: Conn, as_of: AsOf,
+                      address: Annotated[str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'",
+                                                    max_length=500)],
+                      lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+                      lon: Annotated[float | None, Query(ge=-180, le=180)] = None):
+    return await convert.convert(conn, address, lat, lon, as_of)
+
+
+@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)")
+async def convert_post(request: Request, conn: Conn, as_of: AsOf):
+    body = await request.body()
+    if request.headers.get("content-type", "").startswith("text/csv"):
+        rows, fields = convert_batch.rows_from_csv(body.decode("utf-8-sig"))
+        results = await convert_batch.convert_rows(conn, rows, as_of)
+        return Response(convert_batch.to_csv(rows, results, fields), media_type="text/csv; charset=utf-8")
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidInput("the body is neither JSON nor text/csv", parameter="body") from None
+    rows = convert_batch.rows_from_json(payload)
+    results = await convert_batch.convert_rows(conn, rows, as_of)
+    return ORJSONResponse({"count": len(results), "results": results})
+
+
+@router.get("/v1/changes", summary="Every change to units in a window (merged, split, retyped, renamed, created)")
+async def changes(conn: Conn,
+                  since: Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-01-01"])],
+                  until: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                  level: Annotated[str | None, Query(pattern="^(province|district|commune)$")] = None):
+    return await lineage.changes(conn, parse_date(since, "since"), parse_date(until, "until") if until else today(), level)
+
+
+@router.get("/v1/layers/lineage.geojson", summary="Old commune centres and lines to their successors (GeoJSON)")
+async def lineage_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
+                        old_province: Annotated[str | None, Query(description="old province code")] = None,
+                        features: Annotated[str, Query(pattern="^(all|points|lines)$")] = "all"):
+    return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, features)
+
+
+@router.get("/v1/layers/legacy-communes.geojson", summary="Old commune centres with their successor codes (GeoJSON)")
+async def legacy_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
+                       old_province: Annotated[str | None, Query(description="old province code")] = None):
+    return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, "points")
