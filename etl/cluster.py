@@ -63,6 +63,12 @@ def _ensure_os_user(pg: Path) -> None:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OS_USER],
                        check=True)
     subprocess.run(["chown", "-R", f"{OS_USER}:", str(pg)], check=True)
+    # The server runs as OS_USER: it must be able to reach its data folder. Checkouts under
+    # private folders (mode 700) get the search bit only (o+x: traverse, not list or read).
+    for parent in reversed(pg.resolve().parents):
+        if subprocess.run(["runuser", "-u", OS_USER, "--", "test", "-x", str(parent)]).returncode:
+            print(f"granting {OS_USER} traverse permission on {parent}")
+            os.chmod(parent, os.stat(parent).st_mode | 0o001)
 
 
 def _free_port() -> int:
