@@ -10,6 +10,8 @@ from api.responses import JSON
 
 from api import errors
 from api.routes import lookup, meta, search, units
+from api.routes import powers as powers_routes
+from api.routes import lineage as lineage_routes
 from etl.cluster import api_url
 from geodata.db import make_pool
 from geodata.lookup import SnapshotHolder
@@ -45,3 +47,5 @@ app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_re
 errors.install(app)
 for r in (meta.router, units.router, search.router, lookup.router):
     app.include_router(r)
+app.include_router(powers_routes.router)
+app.include_router(lineage_routes.router)

@@ -52,7 +52,8 @@ def _curated_files(settings: Settings) -> list[Path]:
     here = Path(__file__).parent  # the ETL's own code shapes the data too
     return [GENERATIONS_FILE, *sorted(here.glob("*.py")), *sorted(here.with_name("geodata").glob("pointindex*.py")),
             *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
-            *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql"))]
+            *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql")),
+            *sorted(settings.powers_dir.glob("*.csv"))]
 
 
 def _maybe_fail(settings: Settings, step: str) -> None:

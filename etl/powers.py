@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 from psycopg.types.range import Range
 
+from etl.sources import SourceError
 from geodata.dates import today
 from geodata.powervocab import (CONFIDENCE, FROM_LEVELS, KINDS, LEVELS, MECHANISMS, REFORM_DAY, SECTORS,
                                 SELECTOR_TYPES)
@@ -33,8 +34,10 @@ CODE_RE = re.compile(r"^\d{2}$")
 MAX_LISTED = 25
 
 
-class CatalogueError(ValueError):
-    """The catalogue is not loadable; the message names every bad cell (file, row, column)."""
+class CatalogueError(SourceError):
+    """The catalogue is not loadable; the message names every bad cell (file, row, column).
+
+    A SourceError, so `vngeo etl load` prints it as a message rather than a traceback."""
 
 
 class _Errors(list):
@@ -242,8 +245,20 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
         f"SELECT id FROM {s}.instruments WHERE NOT effective_confirmed ORDER BY id")]
     without = conn.execute(UNITS_WITHOUT.format(s=s), {"d": day}).fetchall()
     unresolved = conn.execute(POWERS_WITHOUT.format(s=s), {"d": day}).fetchall()
+    # The same two checks on the first day of each two-tier generation (instruments start and stop).
+    days = [r[0] for r in conn.execute(f"SELECT valid_from FROM {s}.generations WHERE valid_from >= %s "
+                                       "ORDER BY valid_from", (REFORM_DAY,))]
+    by_day = {d.isoformat(): {"units_without_powers": len(conn.execute(UNITS_WITHOUT.format(s=s), {"d": d}).fetchall()),
+                              "powers_without_units": [r[0] for r in conn.execute(POWERS_WITHOUT.format(s=s), {"d": d})]}
+              for d in days}
     links = conn.execute(f"SELECT count(*), count(DISTINCT unit_id) FROM {s}.power_units").fetchone()
+    levels = _count_by(conn, s, "holder_level")
+    summary = [f"  powers: {sum(levels.values())} ({', '.join(f'{k} {v}' for k, v in levels.items())}) from "
+               f"{inst[3]} of {inst[0]} instruments ({inst[1]} with unconfirmed effective date); "
+               f"{links[0]:,} unit-version links",
+               f"  on {day}: units holding no power {len(without)}, powers held by no unit {len(unresolved)}"]
     return {
+        "summary": summary,
         "catalogue_dir": data["dir"],
         "instruments": {"count": inst[0], "with_powers": inst[3], "with_expiry": inst[2],
                         "effective_unconfirmed": {"count": inst[1], "ids": unconfirmed,
@@ -261,4 +276,5 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
             "count": len(unresolved), "never": sum(1 for r in unresolved if not r[5]),
             "powers": [{"id": i, "applies_to": a, "instrument": ins, "in_force_from": f, "in_force_until": u,
                         "resolves_on_other_days": ever} for i, a, ins, f, u, ever in unresolved]},
+        "generation_days": by_day,
     }
