@@ -48,9 +48,9 @@ def parse_number(text, *, decimal: str) -> float | None:
         return None
     if isinstance(text, (int, float)):
         return float(text)
-    s = text.strip().replace(" ", "").replace("\u00a0", "")
-    if s.lower() in PLACEHOLDERS:
+    if text.strip().lower() in PLACEHOLDERS:
         return None
+    s = text.strip().replace(" ", "").replace("\u00a0", "")
     if decimal == ",":
         s = s.replace(".", "").replace(",", ".")
     else:
