@@ -167,6 +167,7 @@ def load(settings: Settings, url: str, source_dir: Path | None = None, log=print
             log(f"dataset {version} is already loaded; nothing to do")
             return None
     prep = prepare(settings, source_dir, log)
+    prep["url"] = url  # the quality report opens a second connection for its parallel checks
     _maybe_fail(settings, "prepare")
     with psycopg.connect(url) as conn:
         conn.execute("SET statement_timeout = 0")

@@ -1,6 +1,8 @@
 """The quality report: every number computed from the loaded (staged) data."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 
 # Units in force on each generation's first day (the pre-reform one: on its last day).
@@ -62,6 +64,12 @@ def _rows(conn: psycopg.Connection, sql: str, schema: str) -> list[tuple]:
     return conn.execute(sql.format(s=schema)).fetchall()
 
 
+def _rows_on_new_connection(dsn: str, sql: str, schema: str) -> list[tuple]:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("SET statement_timeout = 0")
+        return _rows(conn, sql, schema)
+
+
 def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
     counts: dict[str, dict] = {}
     for gen, type_, n in _rows(conn, COUNTS, schema):
@@ -69,11 +77,15 @@ def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
     missing: dict[str, list] = {}
     for code, name, field, why in _rows(conn, MISSING, schema):
         missing.setdefault(field, []).append({"code": code, "name": name, "why": why})
+    # The two geometric checks take most of the time: run them side by side on two connections.
+    with ThreadPoolExecutor(2) as pool:
+        heavy = {sql: pool.submit(_rows_on_new_connection, prep.get("url") or conn.info.dsn, sql, schema)
+                 for sql in (OVERLAPS, PROVINCE_UNION)}
     overlaps = [{"a": a, "a_name": an, "b": b, "b_name": bn, "overlap_m2": float(m2)}
-                for a, an, b, bn, m2 in _rows(conn, OVERLAPS, schema) if m2 > 0]
+                for a, an, b, bn, m2 in heavy[OVERLAPS].result() if m2 > 0]
     unions = [{"code": c, "name": n, "province_not_covered_km2": float(g), "communes_outside_km2": float(o),
                "gaps": gaps, "gaps_km2": float(gk)}
-              for c, n, g, o, gaps, gk in _rows(conn, PROVINCE_UNION, schema)]
+              for c, n, g, o, gaps, gk in heavy[PROVINCE_UNION].result()]
     return {
         "dataset_version": prep["version"],
         "counts": counts,
