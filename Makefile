@@ -9,7 +9,7 @@ PORT ?= 8000
 
 ROOT := $(shell id -u)
 
-.PHONY: up down test bench system venv db load serve-bg
+.PHONY: up down test bench system venv db load serve-bg assets chromium fuzz soak
 
 up: system venv db load serve-bg
 	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
@@ -29,7 +29,7 @@ system:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-$$v-postgis-3 >/dev/null; fi; \
 	fi
 
-venv: .venv/.installed
+venv: .venv/.installed assets
 .venv/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --upgrade pip
@@ -48,13 +48,30 @@ serve-bg: venv
 	@for i in $$(seq 1 60); do curl -sf http://$(HOST):$(PORT)/healthz >/dev/null && exit 0; sleep 0.5; done; \
 	  echo "the service did not answer; see $(STATE)/serve.log"; tail -20 $(STATE)/serve.log; exit 1
 
+# Browser assets (MapLibre, Leaflet) from npm into maps/static/vendor (git-ignored): no CDN at run time.
+assets: maps/static/vendor/.installed
+maps/static/vendor/.installed: maps/package.json maps/package-lock.json maps/vendor.mjs
+	@command -v npm >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } || { echo "install nodejs and npm"; exit 1; }
+	cd maps && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
+	touch $@
+
+# Debian's Chromium for the browser tests (tests/test_viewer.py drives it with Playwright).
+chromium:
+	@command -v chromium >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install chromium for the browser tests (apt-get install chromium)"; exit 1; }
+
 down:
 	@if [ -f $(STATE)/serve.pid ]; then kill $$(cat $(STATE)/serve.pid) 2>/dev/null || true; rm -f $(STATE)/serve.pid; fi
 	-$(VNGEO) db stop
 
-test: system venv db load
+test: system venv db load chromium
 	$(PY) -m pytest -q
 
 bench: system venv db load
 	@command -v wrk >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk"; exit 1; }
 	$(PY) -m bench
+
+fuzz: system venv db load  # long schemathesis run (issue 9): examples per operation; prints the figures
+	VNGEO_FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} VNGEO_FUZZ_RANDOM=1 $(PY) -m pytest -q -s tests/test_fuzz.py
+
+soak: system venv db load  # 5 minutes at 80% of the measured peak single-lookup rate: p99, RSS, errors
+	$(PY) -m bench.soak

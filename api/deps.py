@@ -13,7 +13,8 @@ from geodata.dates import parse_date
 
 async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
     async with request.app.state.pool.connection() as conn:
-        yield conn
+        async with conn.transaction():  # one snapshot (REPEATABLE READ, geodata/db.py) per answer
+            yield conn
 
 
 def as_of_query(as_of: Annotated[str | None, Query(

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 
-class JSON(Response):
+class JSON(JSONResponse):  # a JSONResponse, so OpenAPI documents a JSON body, not a string
     media_type = "application/json"
 
     def render(self, content) -> bytes:

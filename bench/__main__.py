@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import http_bench, lookup_bench
+from bench import http_bench, lookup_bench, tiles_bench
 from etl.cluster import etl_url
 from geodata.lookup_files import latest_index
 from geodata.settings import get_settings
@@ -45,7 +45,9 @@ def main() -> None:
     print(f"  bare FastAPI constant:          {bare['rps']:,.0f} req/s, p99 {bare['p99_ms']:.2f} ms "
           f"-> service at {100 * ht['single_vs_bare']:.0f}% of bare")
     print(f"  search, 8 connections: {se['rps']:,.0f} req/s, p50 {se['p50_ms']:.2f} ms, p99 {se['p99_ms']:.2f} ms")
-    print("\n== targets")
+    print("\n== vector tiles")
+    tiles_bench.print_report(tiles_bench.run())
+    print("\n== lookup and search targets")
     for line in (
         check("index >= 10,000,000 points/s", lk["index_points_per_s"] >= 10e6),
         check("index >= 400x PostGIS batch", r_pg >= 400),

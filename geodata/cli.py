@@ -131,7 +131,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
     s = get_settings()
     uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers or s.workers,
-                loop="uvloop", http="httptools", log_level="warning")
+                loop="uvloop", http="httptools", log_level="warning",
+                timeout_keep_alive=5, limit_concurrency=2000, backlog=1024)  # idle clients let go; past 2000 open: 503
 
 
 @main.command("lookup")
@@ -170,6 +171,39 @@ def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{n} addresses -> {outfile}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.items())))
+
+@main.command("export")
+@click.argument("layer", type=click.Choice(["provinces", "communes", "old_communes", "lineage"]))
+@click.option("-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]),
+              default="gpkg")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--crs", default=None, help="output CRS, e.g. EPSG:3405 (default CRS84); VN-2000 uses EPSG:6960")
+@click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
+@click.option("--province", default=None, help="2-digit province code")
+def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
+    """Write a layer to a file (full resolution, licence and data dictionary in its metadata)."""
+    import shutil
+    from etl import cluster
+    from geodata import crs as crsmod, exports
+    from geodata.dates import parse_date
+    from geodata.errors import GeodataError
+    workdir = exports.new_workdir()
+    try:
+        path = exports.export_file(cluster.etl_url(get_settings()), layer, fmt, crsmod.parse(crs),
+                                   parse_date(as_of), province, workdir)
+        shutil.move(str(path), out)
+    except GeodataError as exc:
+        raise click.ClickException(exc.detail) from None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    click.echo(f"{layer} -> {out}")
+
+
+from maps.cli import maps_group  # noqa: E402  (vngeo maps build)
+main.add_command(maps_group)
+
+from geodata.tiles_cli import tiles as _tiles_group  # noqa: E402  (vngeo tiles build)
+main.add_command(_tiles_group)
 
 if __name__ == "__main__":
     main()

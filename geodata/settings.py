@@ -30,6 +30,20 @@ class Settings(BaseSettings):
     pool_min: int = 1
     pool_max: int = 8
     statement_timeout_ms: int = 15000
+    tile_cache: bool = True  # false: render every tile (the bench's cold figures)
+    db_wait_s: float = 2.0  # longest a request waits for a pooled connection before answering 503
+    db_reconnect_s: float = 3.0  # pool reconnect attempts give up after this; the next request retries
+    max_body_bytes: int = 1 << 20  # request bodies, except the batch endpoints below (413 above)
+    max_batch_body_bytes: int = 64 << 20  # POST /v1/lookup and /v1/convert bodies (413 above)
+    max_query_chars: int = 4096  # query string length (414 above)
+    body_timeout_s: float = 30.0  # a request body must arrive within this (408 after)
+    rate_per_minute: int = 60  # expensive requests (batch lookup, convert, exports) per client; 0: off
+    rate_burst: int = 20  # expensive requests a client may send at once before the rate applies
+    tiles_rate_per_minute: int = 1200  # cold tiles per client (tile routes charge only on a cache miss)
+    expensive_concurrency: int = 4  # expensive requests running at once per worker (429 beyond)
+    trust_forwarded_for: bool = False  # key rate limits on X-Forwarded-For (only behind a proxy you run)
+    cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: no CORS headers
+    admin_token: str | None = None  # enables /v1/admin/* with this bearer token; unset: no admin routes
     # Testing aid: make `etl load` fail at a named step (e.g. "publish") after writing.
     etl_fail_at: str | None = None
 

@@ -50,9 +50,9 @@ def test_failed_load_leaves_previous_data(settings, db_url):
     assert _snapshot(db_url) == before
 
 
-def test_corrupt_source_is_refused_and_data_kept(settings, db_url, tmp_path):
-    # A copy of the source folder made of links, with one boundary file truncated.
-    src = settings.source_dir
+def corrupt_source_copy(src, tmp_path):
+    """A copy of the source folder made of links, with one boundary file truncated (also used by
+    tests/test_replica.py, under load)."""
     for entry in os.listdir(src):
         if entry != "json":
             os.symlink(src / entry, tmp_path / entry)
@@ -61,6 +61,11 @@ def test_corrupt_source_is_refused_and_data_kept(settings, db_url, tmp_path):
     data = victim.read_bytes()
     victim.unlink()
     victim.write_bytes(data[: len(data) // 2])
+    return tmp_path
+
+
+def test_corrupt_source_is_refused_and_data_kept(settings, db_url, tmp_path):
+    corrupt_source_copy(settings.source_dir, tmp_path)
     before = _snapshot(db_url)
     with pytest.raises(SourceError, match="unreadable"):
         load(settings, db_url, tmp_path, log=lambda *_: None)

@@ -1,0 +1,150 @@
+"""OGC API – Features at /ogc: thin routes over geodata/ogc*.py (JSON/GeoJSON or HTML)."""
+from __future__ import annotations
+
+import functools
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import Conn
+from api.responses import JSON
+from geodata import crs as crsmod
+from geodata import ogc, ogc_html
+from geodata import ogc_items as items
+from geodata.errors import GeodataError
+
+router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
+
+Format = Annotated[Literal["json", "html"] | None, Query(description="json (GeoJSON for items) or html")]
+DateTime = Annotated[str | None, Query(description="an instant (YYYY-MM-DD or RFC 3339): the units valid that "
+                                       "day in Vietnam; default today", examples=["2025-07-01"], max_length=40)]
+AsOfQ = Annotated[str | None, Query(description="same as datetime, as elsewhere in this API (YYYY-MM-DD)",
+                                    max_length=10)]
+CollectionId = Annotated[str, Path(description="provinces, communes, old_communes or lineage", max_length=40)]
+COMMON = {"f", "datetime", "as_of"}
+ITEMS_PARAMS = COMMON | {"bbox", "bbox-crs", "crs", "limit", "offset", "code", "type", "province", "filter",
+                         "filter-lang"}
+
+
+class UnknownParameter(GeodataError):
+    """OGC API – Features: a query parameter the API does not define is a 400."""
+    title = "Unknown parameter"
+
+
+def _known(allowed: set[str]):
+    def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise UnknownParameter(f"unknown query parameter(s): {', '.join(unknown)}; allowed: "
+                                   f"{', '.join(sorted(allowed))}", parameter=unknown[0])
+    return Depends(check)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _html(request: Request, f: str | None) -> bool:
+    return f == "html" or (f is None and request.headers.get("accept", "").startswith("text/html"))
+
+
+@router.get("", summary="Landing page", dependencies=[_known({"f"})])
+async def landing(request: Request, f: Format = None):
+    doc = ogc.landing(_base(request))
+    return HTMLResponse(ogc_html.landing(doc)) if _html(request, f) else JSON(doc)
+
+
+@router.get("/api", summary="The OpenAPI 3.0 definition of /ogc", include_in_schema=False)
+async def api_definition(request: Request):
+    return Response(_openapi(), media_type=ogc.OPENAPI)
+
+
+@functools.lru_cache(maxsize=1)
+def _openapi() -> bytes:
+    import orjson
+    doc = get_openapi(title="vn-geodata OGC API – Features", version="1.0.0", openapi_version="3.0.3",
+                      routes=router.routes, description="Vietnam's administrative units; see /ogc")
+    return orjson.dumps(doc)
+
+
+@router.get("/conformance", summary="Conformance classes", dependencies=[_known({"f"})])
+async def conformance(request: Request, f: Format = None):
+    doc = ogc.conformance()
+    return HTMLResponse(ogc_html.conformance(doc)) if _html(request, f) else JSON(doc)
+
+
+@router.get("/collections", summary="The collections", dependencies=[_known(COMMON)])
+async def collections(request: Request, conn: Conn, f: Format = None, datetime: DateTime = None,
+                      as_of: AsOfQ = None):
+    day = ogc.parse_datetime(datetime, as_of)
+    extents = {cid: await items.extent(conn, c, day) for cid, c in items.COLLECTIONS.items()}
+    doc = ogc.collections_doc(_base(request), extents)
+    return HTMLResponse(ogc_html.collections(doc)) if _html(request, f) else JSON(doc)
+
+
+@router.get("/collections/{collectionId}", summary="One collection", dependencies=[_known(COMMON)])
+async def collection(request: Request, collectionId: CollectionId, conn: Conn, f: Format = None,
+                     datetime: DateTime = None, as_of: AsOfQ = None):
+    c = items.get(collectionId)
+    bbox = await items.extent(conn, c, ogc.parse_datetime(datetime, as_of))
+    doc = ogc.collection_doc(_base(request), c, bbox)
+    return HTMLResponse(ogc_html.collection(doc)) if _html(request, f) else JSON(doc)
+
+
+@router.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)",
+            dependencies=[_known({"f"})])
+async def queryables(request: Request, collectionId: CollectionId, f: Format = None):
+    return Response(JSON(None).render(ogc.queryables(_base(request), items.get(collectionId))),
+                    media_type="application/schema+json")
+
+
+@router.get("/collections/{collectionId}/items", summary="Features, paged by code",
+            dependencies=[_known(ITEMS_PARAMS)], response_class=Response)
+async def get_items(
+        request: Request, collectionId: CollectionId, conn: Conn, f: Format = None,
+        datetime: DateTime = None, as_of: AsOfQ = None,
+        bbox: Annotated[str | None, Query(description="min x, min y, max x, max y in bbox-crs axis order",
+                                          examples=["105.8,21.0,105.9,21.1"], max_length=200)] = None,
+        bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox (default CRS84)",
+                                              max_length=80)] = None,
+        crs: Annotated[str | None, Query(description="CRS of the geometries (default CRS84)",
+                                         examples=["http://www.opengis.net/def/crs/EPSG/0/3405"],
+                                         max_length=80)] = None,
+        limit: Annotated[int, Query(ge=1, le=ogc.MAX_LIMIT, description="features per page")] = 10,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        code: Annotated[str | None, Query(max_length=16)] = None,
+        type: Annotated[str | None, Query(max_length=32)] = None,
+        province: Annotated[str | None, Query(max_length=2)] = None,
+        filter: Annotated[str | None, Query(description="CQL2 text over the queryables",
+                                            examples=["population > 50000 AND type = 'phuong'"],
+                                            max_length=4000)] = None,
+        filter_lang: Annotated[Literal["cql2-text"] | None, Query(alias="filter-lang")] = None):
+    c = items.get(collectionId)
+    q = items.Query(as_of=ogc.parse_datetime(datetime, as_of), limit=limit, offset=offset,
+                    bbox=ogc.parse_bbox(bbox, bbox_crs), crs=crsmod.parse(crs),
+                    props=items.check_props(c, {"code": code, "type": type, "province": province}), cql=filter)
+    rows, matched = await items.fetch_page(conn, c, q)
+
+    def page_url(off: int, f: str | None = None) -> str:
+        extra = {"offset": off, "limit": q.limit, **({"f": f} if f else {})}
+        return str(request.url.include_query_params(**extra))
+    body = ogc.feature_collection(rows, matched, c, q, str(request.url), page_url)
+    if _html(request, f):
+        return HTMLResponse(ogc_html.features(body, c.title))
+    return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})
+
+
+@router.get("/collections/{collectionId}/items/{featureId}", summary="One feature",
+            dependencies=[_known(COMMON | {"crs"})], response_class=Response)
+async def get_item(request: Request, collectionId: CollectionId,
+                   featureId: Annotated[str, Path(max_length=40)], conn: Conn, f: Format = None,
+                   datetime: DateTime = None, as_of: AsOfQ = None,
+                   crs: Annotated[str | None, Query(max_length=80)] = None):
+    c = items.get(collectionId)
+    q = items.Query(as_of=ogc.parse_datetime(datetime, as_of), crs=crsmod.parse(crs))
+    body = ogc.feature(await items.fetch_one(conn, c, featureId, q), c, q, _base(request))
+    if _html(request, f):
+        return HTMLResponse(ogc_html.feature(body, c.title))
+    return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})

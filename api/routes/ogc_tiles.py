@@ -1,0 +1,83 @@
+"""OGC API – Tiles (Part 1, vector tiles) over the same tiles and cache as /v1/tiles, with the
+WebMercatorQuad tile matrix set. Only the tiles part of /ogc lives here (OGC API – Features is
+its own module): /ogc/tileMatrixSets[/WebMercatorQuad] and /ogc/collections/{layer}/tiles/..."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from api.routes.tiles import MVT, LayerPath, serve_tile
+from geodata import tilecache, tilejson, tiles
+from geodata.dates import parse_date
+from geodata.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/ogc", tags=["OGC API – Tiles"])
+TMS = "WebMercatorQuad"
+DateTime = Annotated[str | None, Query(alias="datetime", description="day the units are taken (YYYY-MM-DD)",
+                                       examples=["2025-07-01"])]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _tms(tms: str) -> None:
+    if tms != TMS:
+        raise NotFound(f"tile matrix set {tms!r} is not offered; use {TMS}", tileMatrixSets=[TMS])
+
+
+def _day(datetime: str | None, as_of: str | None):
+    """OGC clients send datetime=; a single day is accepted (an interval would mix generations)."""
+    text = datetime or as_of
+    if text and ("/" in text or "T" in text and len(text) > 10):
+        raise InvalidInput("datetime must be one day YYYY-MM-DD: tiles show the units of one day",
+                           parameter="datetime")
+    return parse_date(text[:10] if text else None, "datetime" if datetime else "as_of")
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets offered (WebMercatorQuad)")
+async def tile_matrix_sets(request: Request):
+    return {"tileMatrixSets": [{"id": TMS, "title": "Google Maps Compatible for the World",
+                                "uri": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+                                "links": [{"rel": "self", "type": "application/json",
+                                           "href": f"{_base(request)}/ogc/tileMatrixSets/{TMS}"}]}]}
+
+
+@router.get("/tileMatrixSets/{tms}", summary="A tile matrix set definition")
+async def tile_matrix_set(tms: Annotated[str, Path(examples=[TMS])]):
+    _tms(tms)
+    return tilejson.web_mercator_quad()
+
+
+@router.get("/collections/{layer}/tiles", summary="Tilesets of a collection")
+async def collection_tilesets(request: Request, layer: LayerPath):
+    tiles.get_layer(layer)
+    href = f"{_base(request)}/ogc/collections/{layer}/tiles/{TMS}"
+    return {"tilesets": [{"title": f"{layer} (vector, {TMS})", "dataType": "vector", "crs":
+                          "http://www.opengis.net/def/crs/EPSG/0/3857",
+                          "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
+                          "links": [{"rel": "self", "type": "application/json", "href": href}]}]}
+
+
+@router.get("/collections/{layer}/tiles/{tms}", summary="Tileset metadata of a collection")
+async def collection_tileset(request: Request, layer: LayerPath, tms: str):
+    lay = tiles.get_layer(layer)
+    _tms(tms)
+    st = await tilecache.current_state(request.app.state, request.app.state.pool)
+    async with request.app.state.pool.connection() as conn:
+        bbox = await tilejson.bounds(conn, parse_date(None) if not st.first_geometry_day
+                                     else max(parse_date(None), st.first_geometry_day))
+    return tilejson.ogc_tileset(lay, _base(request), bbox)
+
+
+@router.get("/collections/{layer}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", response_class=Response,
+            summary="A vector tile (OGC API – Tiles; the same tile as /v1/tiles/{layer}/{z}/{x}/{y}.mvt)",
+            responses={200: {"content": {MVT: {}}}, 204: {"description": "empty tile"}})
+async def collection_tile(request: Request, layer: LayerPath, tms: str, tileMatrix: int, tileRow: int, tileCol: int,
+                          datetime: DateTime = None,
+                          as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None):
+    _tms(tms)
+    tiles.get_layer(layer)
+    return await serve_tile(request, layer, tileMatrix, tileCol, tileRow, _day(datetime, as_of))

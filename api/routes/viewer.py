@@ -1,0 +1,132 @@
+"""The browser viewer (/ and /static), its compact data, downloads, and the folium maps (/maps)."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Literal
+
+import psycopg
+from fastapi import APIRouter, FastAPI, Path as PathParam, Query, Request
+from fastapi.responses import FileResponse, Response
+from psycopg.rows import dict_row
+from starlette.staticfiles import StaticFiles
+
+from api.deps import AsOf, Conn
+from api.routes.units import CodePath
+from etl.cluster import api_url
+from geodata import export, viewer_data
+from geodata.errors import NotFound
+from geodata.settings import get_settings
+from maps import folium_maps
+
+router = APIRouter()
+STATIC = Path(folium_maps.__file__).resolve().parent / "static"
+
+# MapLibre's CSP build loads its worker from /static (no blob: script needed, but tiles decode to
+# blob: images); the optional OpenStreetMap base map is the only other origin the page may reach.
+OSM = "https://tile.openstreetmap.org"
+VIEWER_CSP = ("default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+              f"img-src 'self' data: blob: {OSM}; connect-src 'self' {OSM}; style-src 'self' 'unsafe-inline'; "
+              "font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+# folium writes its map as inline script and styles: allowed there, and nothing but self.
+MAPS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
+COMMON = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin",
+          "Permissions-Policy": "geolocation=(self), camera=(), microphone=()"}
+
+
+def _headers(csp: str) -> dict:
+    frame = "SAMEORIGIN" if csp is MAPS_CSP else "DENY"  # a report may embed a folium map
+    return {"Content-Security-Policy": csp, "X-Frame-Options": frame, **COMMON}
+
+
+class _Static(StaticFiles):
+    """Static files with the security headers, revalidated (ETag) so an upgrade shows at once."""
+
+    def __init__(self, *args, csp: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra = _headers(csp)
+
+    def file_response(self, *args, **kwargs):
+        resp = super().file_response(*args, **kwargs)
+        resp.headers.update(self.extra)
+        resp.headers.setdefault("Cache-Control", "no-cache")
+        return resp
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", _Static(directory=STATIC, check_dir=False, csp=VIEWER_CSP), name="static")
+    app.mount("/maps/vendor", _Static(directory=STATIC / "vendor", check_dir=False, csp=MAPS_CSP),
+              name="maps-vendor")
+
+
+@router.get("/", include_in_schema=False)
+async def index():
+    page = STATIC / "index.html"
+    if not (STATIC / "vendor" / "maplibre-gl-csp.js").exists():
+        raise NotFound("the viewer's browser assets are missing: run `make assets` (npm ci in maps/)")
+    return FileResponse(page, media_type="text/html; charset=utf-8",
+                        headers={**_headers(VIEWER_CSP), "Cache-Control": "no-cache"})
+
+
+TILEJSON_PATH = "/v1/tiles/{layer}.json"
+
+
+@router.get("/viewer/config.json", tags=["viewer"], summary="What the viewer can use on this service")
+async def viewer_config(request: Request):
+    # Asking the app, not fetching the TileJSON: a 404 in the browser console would look like a fault.
+    # (The OpenAPI paths, generated once and cached: routers may be nested, app.routes is not flat.)
+    tiles = TILEJSON_PATH in request.app.openapi().get("paths", {})
+    return {"tiles": tiles, "tilejson": TILEJSON_PATH if tiles else None}
+
+
+@router.get("/viewer/units.json", tags=["viewer"],
+            summary="Provinces and communes of a day as rows of arrays: the viewer's class breaks and charts")
+async def units_table(as_of: AsOf, conn: Conn):
+    return Response(await viewer_data.units_table(conn, as_of), media_type="application/json")
+
+
+@router.get("/viewer/{level}.geojson", tags=["viewer"],
+            summary="Polygons of a day with the tile properties (the viewer's fallback when tiles are unavailable)")
+async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn):
+    body = await viewer_data.units_geojson(conn, as_of, level[:-1])
+    return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/v1/units/{code}/download", tags=["units"],
+            summary="One unit (a province: with its communes) as GeoJSON or GeoPackage, full resolution, with credits")
+async def download(code: CodePath, as_of: AsOf, conn: Conn,
+                   format: Literal["geojson", "gpkg"] = "geojson",
+                   communes: Annotated[bool, Query(description="for a province: include its communes")] = True):
+    rows = await export.unit_rows(conn, code, as_of, communes)
+    name = export.filename(rows, code, as_of, format)
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "gpkg":
+        body = await asyncio.to_thread(export.to_gpkg, rows, as_of, f"units_{code}")
+        return Response(body, media_type="application/geopackage+sqlite3", headers=disposition)
+    return Response(export.to_geojson(rows, as_of), media_type="application/geo+json", headers=disposition)
+
+
+def _build_map(code: str, as_of) -> Path:
+    """Build (once per dataset version and day) and return the file; runs in a thread."""
+    settings = get_settings()
+    with psycopg.connect(api_url(settings), row_factory=dict_row) as conn:
+        out = folium_maps.map_dir(settings.state_dir, folium_maps.dataset_version(conn)) / as_of.isoformat()
+        path = out / f"{code}.html"
+        if not path.exists():
+            out.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{id(out)}.tmp")
+            tmp.write_text(folium_maps.build_one(conn, code, as_of), encoding="utf-8")
+            tmp.replace(path)
+        return path
+
+
+@router.get("/maps/{code}.html", include_in_schema=False)
+async def folium_map(code: Annotated[str, PathParam(pattern=r"^(vn|\d{2})$", max_length=2)], as_of: AsOf):
+    try:
+        path = await asyncio.to_thread(_build_map, code, as_of)
+    except LookupError:
+        raise NotFound(f"no province has code {code} on {as_of.isoformat()}; /maps/vn.html is the country",
+                       code=code) from None
+    return FileResponse(path, media_type="text/html; charset=utf-8",
+                        headers={**_headers(MAPS_CSP), "Cache-Control": "no-cache"})

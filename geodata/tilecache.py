@@ -1,0 +1,136 @@
+"""Tile cache and the per-process state it is keyed on.
+
+A tile is a pure function of (dataset version, layer, period, z, x, y), where the *period* is the
+stretch of days over which neither the units nor the powers they hold change (its first day names
+it). So tiles made once are kept on disk under state_dir/tiles (shared by every worker, and by
+`vngeo tiles build`) and in a small in-memory LRU per worker; the ETag is a hash of the key, so a
+revalidation is answered 304 without reading anything."""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from psycopg import AsyncConnection
+
+TILE_FORMAT = "mvt-1"   # bump when the tile SQL changes what a key produces
+REFRESH_S = 2.0         # how stale the loaded dataset version may be in a worker
+
+BREAKS_SQL = """
+SELECT b FROM (SELECT lower(valid) AS b FROM geo.units UNION SELECT upper(valid) FROM geo.units
+               {powers}) x WHERE b IS NOT NULL ORDER BY b"""
+POWERS_BREAKS = "UNION SELECT lower(valid) FROM geo.unit_powers UNION SELECT upper(valid) FROM geo.unit_powers"
+
+
+@dataclass
+class TileState:
+    """What a worker knows about the loaded dataset: its version, the days on which anything a tile
+    shows changes, the first day with boundaries, and power counts per period (computed once)."""
+    version: str = ""
+    breaks: list[date] = field(default_factory=list)
+    first_geometry_day: date | None = None
+    has_powers: bool = False
+    powers: dict[str, tuple[list, list, list]] = field(default_factory=dict)
+    checked: float = 0.0
+
+    def period(self, d: date) -> str:
+        i = bisect.bisect_right(self.breaks, d)
+        return self.breaks[i - 1].isoformat() if i else "start"
+
+
+async def _reload(conn: AsyncConnection, version: str) -> TileState:
+    has_powers = (await (await conn.execute("SELECT to_regclass('geo.unit_powers') IS NOT NULL AS p")).fetchone())["p"]
+    rows = await (await conn.execute(BREAKS_SQL.format(powers=POWERS_BREAKS if has_powers else ""))).fetchall()
+    first = await (await conn.execute(
+        "SELECT min(lower(valid)) AS d FROM geo.units WHERE geom IS NOT NULL")).fetchone()
+    return TileState(version=version, breaks=[r["b"] for r in rows], first_geometry_day=first["d"],
+                     has_powers=has_powers)
+
+
+async def current_state(app_state, pool) -> TileState:
+    """The worker's TileState, re-read when the loaded version changes (checked every REFRESH_S)."""
+    st: TileState | None = getattr(app_state, "tiles", None)
+    now = time.monotonic()
+    if st is not None and now - st.checked < REFRESH_S:
+        return st
+    async with pool.connection() as conn:
+        row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
+        version = row["version"] if row else "none"
+        if st is None or st.version != version:
+            st = await _reload(conn, version)
+    st.checked = now
+    app_state.tiles = st
+    return st
+
+
+async def power_arrays(st: TileState, conn: AsyncConnection, d: date) -> tuple[list, list, list]:
+    """(unit ids, own power counts, inherited counts) on the period of d, from geo.unit_power_counts."""
+    if not st.has_powers:
+        return [], [], []
+    key = st.period(d)
+    if key not in st.powers:
+        rows = await (await conn.execute("SELECT unit_id, total, inherited FROM geo.unit_power_counts(%s)",
+                                         (d,))).fetchall()
+        st.powers[key] = ([r["unit_id"] for r in rows], [r["total"] for r in rows], [r["inherited"] for r in rows])
+    return st.powers[key]
+
+
+def etag(version: str, layer: str, period: str, z: int, x: int, y: int) -> str:
+    key = f"{TILE_FORMAT}:{version}:{layer}:{period}:{z}/{x}/{y}"
+    return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+
+class TileCache:
+    """Disk (shared by workers; written atomically) with a per-process LRU in front of it."""
+
+    def __init__(self, root: Path, memory_bytes: int = 64 << 20):
+        self.root = Path(root)
+        self.memory: OrderedDict[tuple, bytes] = OrderedDict()
+        self.memory_bytes, self.used = memory_bytes, 0
+
+    def path(self, version: str, layer: str, period: str, z: int, x: int, y: int) -> Path:
+        return self.root / version / layer / period / str(z) / str(x) / f"{y}.mvt"
+
+    def get(self, key: tuple) -> bytes | None:
+        data = self.memory.get(key)
+        if data is not None:
+            self.memory.move_to_end(key)
+            return data
+        try:
+            data = self.path(*key).read_bytes()
+        except FileNotFoundError:
+            return None
+        self._remember(key, data)
+        return data
+
+    def put(self, key: tuple, data: bytes) -> None:
+        p = self.path(*key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, p)  # atomic: another worker reads the old file or the whole new one
+        self._remember(key, data)
+
+    def _remember(self, key: tuple, data: bytes) -> None:
+        if len(data) > self.memory_bytes // 8:
+            return
+        self.memory[key] = data
+        self.used += len(data)
+        while self.used > self.memory_bytes:
+            _, old = self.memory.popitem(last=False)
+            self.used -= len(old)
+
+
+class NoCache:
+    """VNGEO_TILE_CACHE=false: every tile is rendered (to measure cold tiles)."""
+
+    def get(self, key: tuple) -> None:
+        return None
+
+    def put(self, key: tuple, data: bytes) -> None:
+        pass

@@ -1,0 +1,184 @@
+"""Shareable folium maps: the country (provinces) and one per province (its communes).
+
+Each map is one HTML file an analyst can attach to a report: a density choropleth, a legend with the
+credits, and popups with the figures, the old units each commune came from and its powers. No CDN:
+the page loads Leaflet from vendor/ beside it (served at /maps/vendor/, copied next to the files by
+`vngeo maps build`), so it works offline."""
+from __future__ import annotations
+
+import html
+import shutil
+from datetime import date
+from pathlib import Path
+
+import folium
+import orjson
+import psycopg
+from psycopg.rows import dict_row
+
+from geodata.credits import ATTRIBUTION, LICENCE
+from geodata.powers import POWER_COUNTS_JOIN
+
+VENDOR_SRC = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
+COUNTRY = "vn"
+# Density classes (people per km²), shared by every map so that two provinces compare at a glance.
+BREAKS = [100, 250, 500, 1000, 2500, 5000, 10000]
+COLOURS = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
+NO_DATA = "#cccccc"
+
+UNITS_SQL = f"""
+SELECT u.code, u.full_name, u.full_name_en, u.type, u.province_code, u.population,
+       round(u.area_km2::numeric, 2)::float8 AS area, u.admin_center,
+       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
+         AS density,
+       pc.total AS powers, pc.by_sector AS powers_by_sector,
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 5) AS geometry,
+       (SELECT string_agg(o.full_name || CASE WHEN e.kind = 'part' THEN ' (part)' ELSE '' END
+                          || coalesce(' — ' || d.full_name, ''), '; ' ORDER BY o.code)
+        FROM geo.lineage_edges e
+        JOIN geo.units n ON n.id = e.new_unit_id AND n.code = u.code AND n.level = u.level
+        JOIN geo.units o ON o.id = e.old_unit_id AND o.level = u.level
+        LEFT JOIN geo.units d ON d.code = o.parent_code AND d.level = 'district' AND d.valid && o.valid
+        WHERE e.kind IN ('whole', 'part')) AS came_from
+FROM geo.units u {POWER_COUNTS_JOIN}
+WHERE u.valid @> %(as_of)s::date AND u.geom IS NOT NULL
+  AND ((%(province)s::text IS NULL AND u.level = 'province')
+       OR (u.level = 'commune' AND u.province_code = %(province)s))
+ORDER BY u.code"""
+
+
+def colour(density: float | None) -> str:
+    if density is None:
+        return NO_DATA
+    return COLOURS[sum(density >= b for b in BREAKS)]
+
+
+def _fmt(v, digits: int = 0) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.{digits}f}".replace(",", " ")
+
+
+def _popup(r: dict, province_map: bool) -> str:
+    """Popup HTML, escaped: names come from the sources."""
+    e = html.escape
+    rows = [("Type", r["type"]), ("Population", _fmt(r["population"])), ("Area (km²)", _fmt(r["area"], 2)),
+            ("Density (/km²)", _fmt(r["density"], 1)), ("Administrative centre", r["admin_center"] or "—"),
+            ("Powers held", _fmt(r["powers"]))]
+    sectors = sorted((r["powers_by_sector"] or {}).items(), key=lambda kv: -kv[1])[:5]
+    if sectors:
+        rows.append(("Main sectors", ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sectors)))
+    rows.append(("Came from", r["came_from"] or "—"))
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    link = "" if province_map else f'<p><a href="{e(r["code"])}.html">Map of its communes →</a></p>'
+    return (f'<div class="vg-popup"><h4>{e(r["full_name"])}</h4><p>{e(r["full_name_en"] or "")} · '
+            f'code {e(r["code"])}</p><table>{body}</table>{link}</div>')
+
+
+def _legend(title: str, as_of: date) -> str:
+    labels = [f"< {BREAKS[0]}"] + [f"{a:,}–{b:,}" for a, b in zip(BREAKS, BREAKS[1:])] + [f"≥ {BREAKS[-1]:,}"]
+    items = "".join(f'<div><i style="background:{c}"></i>{lbl}</div>' for c, lbl in zip(COLOURS, labels))
+    items += f'<div><i style="background:{NO_DATA}"></i>no figure</div>'
+    return f"""<style>
+.vg-legend{{position:fixed;bottom:52px;left:12px;z-index:1000;background:#fff;padding:8px 10px;font:12px/1.4 sans-serif;
+ border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:300px}}
+.vg-legend i{{display:inline-block;width:14px;height:12px;margin-right:6px;vertical-align:middle;border:1px solid #999}}
+.vg-popup{{font:12px/1.35 sans-serif;max-width:320px}} .vg-popup h4{{margin:0 0 2px}} .vg-popup p{{margin:0 0 4px}}
+.vg-popup th{{text-align:left;padding-right:8px;vertical-align:top;font-weight:600}}
+.leaflet-container{{background:#dfe8ee}}
+</style>
+<div class="vg-legend"><b>{html.escape(title)}</b><br>as of {as_of.isoformat()}<br>
+<b>Density, people per km²</b>{items}
+<div style="margin-top:4px;color:#555">{html.escape(ATTRIBUTION)}<br>{html.escape(LICENCE)}</div></div>"""
+
+
+def _rows(conn: psycopg.Connection, as_of: date, province: str | None) -> list[dict]:
+    tol = 0.0005 if province else 0.003
+    return conn.execute(UNITS_SQL, {"as_of": as_of, "province": province, "tol": tol}).fetchall()
+
+
+def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str:
+    """The HTML of one map; Leaflet comes from vendor/ next to it, never from a CDN."""
+    features = [{"type": "Feature", "geometry": orjson.loads(r["geometry"]),
+                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density"]),
+                                "popup": _popup(r, province_map)}} for r in rows]
+    m = folium.Map(tiles=None, control_scale=True)
+    m.default_js = [("leaflet", "vendor/leaflet/leaflet.js")]
+    m.default_css = [("leaflet_css", "vendor/leaflet/leaflet.css")]
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=title,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.6,
+                                  "fillOpacity": 0.8},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360))
+    layer.add_to(m)
+    if features:
+        m.fit_bounds(_bounds(features))
+    m.get_root().header.add_child(folium.Element(f'<title>{html.escape(title)} — vn-geodata</title>'
+                                                 '<link rel="icon" href="data:,">'))  # no /favicon.ico 404
+    m.get_root().html.add_child(folium.Element(_legend(title, as_of)))
+    out = m.get_root().render()
+    if "https://cdn" in out or "cdnjs" in out:  # a folium upgrade added an asset we do not ship
+        raise RuntimeError("folium map references a CDN asset; add it to maps/vendor.mjs")
+    return out
+
+
+def _bounds(features: list[dict]) -> list[list[float]]:
+    xs, ys = [], []
+    for f in features:
+        for poly in f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [
+                f["geometry"]["coordinates"]]:
+            for x, y in poly[0]:
+                xs.append(x)
+                ys.append(y)
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def build_one(conn: psycopg.Connection, code: str, as_of: date) -> str:
+    """HTML of the country map (code "vn") or of one province's communes; LookupError when unknown."""
+    if code == COUNTRY:
+        return render(_rows(conn, as_of, None), as_of, "Vietnam: provinces", province_map=False)
+    prov = conn.execute("SELECT full_name FROM geo.units WHERE code = %s AND level = 'province' "
+                        "AND valid @> %s::date", (code, as_of)).fetchone()
+    if not prov:
+        raise LookupError(code)
+    return render(_rows(conn, as_of, code), as_of, f"{prov['full_name']}: communes", province_map=True)
+
+
+def dataset_version(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT version FROM geo.dataset").fetchone()
+    return row["version"] if row else "none"
+
+
+def map_dir(state_dir: Path, version: str) -> Path:
+    """Maps are cached per dataset version: a reload never serves stale maps."""
+    return state_dir / "maps" / version
+
+
+def copy_vendor(out: Path) -> None:
+    if not (VENDOR_SRC / "leaflet.js").exists():
+        raise FileNotFoundError(f"{VENDOR_SRC} is missing: run `make assets` (npm ci in maps/)")
+    shutil.copytree(VENDOR_SRC, out / "vendor" / "leaflet", dirs_exist_ok=True)
+
+
+def build_all(url: str, state_dir: Path, as_of: date, codes: list[str] | None = None,
+              out: Path | None = None, progress=lambda code: None) -> list[Path]:
+    """Write vn.html and one HTML per province (or only `codes`); returns the files written."""
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        out = out or map_dir(state_dir, dataset_version(conn)) / as_of.isoformat()
+        out.mkdir(parents=True, exist_ok=True)
+        copy_vendor(out)
+        if codes is None:
+            provinces = conn.execute("SELECT code FROM geo.units WHERE level = 'province' AND valid @> %s::date "
+                                     "ORDER BY code", (as_of,)).fetchall()
+            codes = [COUNTRY] + [p["code"] for p in provinces]
+        written = []
+        for code in codes:
+            progress(code)
+            path = out / f"{code}.html"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(build_one(conn, code, as_of), encoding="utf-8")
+            tmp.replace(path)  # readers never see half a file
+            written.append(path)
+        return written

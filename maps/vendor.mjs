@@ -1,0 +1,22 @@
+// Copies the browser files the viewer and the folium maps use from node_modules into static/vendor/,
+// so the service serves them itself (no CDN; works offline). Run by `make assets` after `npm ci`.
+import { cpSync, mkdirSync, rmSync } from "node:fs";
+
+const out = new URL("./static/vendor/", import.meta.url);
+const files = {
+  "maplibre-gl/dist/maplibre-gl-csp.js": "maplibre-gl-csp.js",          // CSP build: worker from a file, not blob:
+  "maplibre-gl/dist/maplibre-gl-csp-worker.js": "maplibre-gl-csp-worker.js",
+  "maplibre-gl/dist/maplibre-gl.css": "maplibre-gl.css",
+  "maplibre-gl/LICENSE.txt": "maplibre-gl.LICENSE.txt",
+  "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+  "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+  "leaflet/dist/images": "leaflet/images",
+  "leaflet/LICENSE": "leaflet/LICENSE",
+};
+rmSync(out, { recursive: true, force: true });
+for (const [from, to] of Object.entries(files)) {
+  const dest = new URL(to, out);
+  mkdirSync(new URL(".", dest), { recursive: true });
+  cpSync(new URL(`./node_modules/${from}`, import.meta.url), dest, { recursive: true });
+}
+console.log(`vendor files copied to ${out.pathname}`);

@@ -1,0 +1,119 @@
+"""The viewer's server side over real HTTP: page and assets with their headers, the compact data,
+downloads (GeoJSON, GeoPackage with credits), folium maps and their errors; and `vngeo maps build`."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, assert_problem
+
+
+def _js(text: str) -> str:
+    """How folium writes a string into its script (JSON, non-ASCII escaped)."""
+    return json.dumps(text)[1:-1]
+
+
+def test_page_and_assets_are_served_with_security_headers(http):
+    page = http.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "blob:" in csp and "unsafe-eval" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text):
+        asset = http.get(src)
+        assert asset.status_code == 200, src
+    assert "cdn" not in page.text.lower()
+    worker = http.get("/static/vendor/maplibre-gl-csp-worker.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+    assert http.get("/static/nope.js").status_code == 404
+
+
+def test_units_table_rows_and_changed_units(http):
+    body = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()
+    rows = [dict(zip(body["fields"], r)) for r in body["rows"]]
+    assert body["generation"] == "2026-09-20" and body["attribution"]
+    communes = [r for r in rows if r["level"] == "commune"]
+    assert len([r for r in rows if r["level"] == "province"]) == 34 and len(communes) > 3000
+    hk = next(r for r in rows if r["code"] == "00070")
+    assert hk["population"] > 50_000 and hk["density"] > 1000 and hk["powers"] > 0 and hk["lon"] > 105
+    assert {r["code"] for r in communes if r["changed"]} >= {"07294", "07375"}   # retyped on 2026-09-20
+    reform = http.get("/viewer/units.json", params={"as_of": "2025-07-01"}).json()
+    assert not any(r[body["fields"].index("changed")] for r in reform["rows"])   # the reform marks nothing
+
+
+def test_fallback_geojson_carries_tile_properties(http):
+    fc = http.get("/viewer/provinces.geojson", params={"as_of": "2025-07-01"}).json()
+    assert len(fc["features"]) == 34 and fc["attribution"]
+    props = fc["features"][0]["properties"]
+    assert {"code", "name", "type", "population", "density", "area", "province", "powers"} <= set(props)
+    assert_problem(http.get("/viewer/districts.geojson"), 422)
+    assert_problem(http.get("/viewer/communes.geojson", params={"as_of": "2025-13-01"}), 422)
+
+
+def test_config_says_whether_tiles_exist(http):
+    cfg = http.get("/viewer/config.json").json()
+    assert isinstance(cfg["tiles"], bool)
+
+
+def test_download_unit_geojson_and_province_gpkg(http, tmp_path):
+    resp = http.get("/v1/units/00070/download", params={"format": "geojson"})
+    assert resp.status_code == 200 and "attachment" in resp.headers["content-disposition"]
+    assert "hoan-kiem" in resp.headers["content-disposition"]
+    fc = resp.json()
+    assert fc["attribution"] and fc["licence"] and len(fc["features"]) == 1
+    assert fc["features"][0]["geometry"]["type"] == "MultiPolygon"
+
+    import pyogrio
+    gpkg = http.get("/v1/units/01/download", params={"format": "gpkg"})
+    assert gpkg.status_code == 200
+    path = tmp_path / "01.gpkg"
+    path.write_bytes(gpkg.content)
+    info = pyogrio.read_info(path)
+    assert info["features"] == 127                          # Hà Nội and its 126 communes
+    assert "vietnamese-provinces-database" in info["layer_metadata"]["attribution"]
+    frame = pyogrio.read_dataframe(path)
+    assert set(frame["level"]) == {"province", "commune"} and frame.crs.to_epsg() == 4326
+
+
+def test_download_errors_are_problems(http):
+    assert_problem(http.get("/v1/units/99999/download"), 404)
+    assert_problem(http.get("/v1/units/abc/download"), 422)
+    assert_problem(http.get("/v1/units/00070/download", params={"format": "shp"}), 422)
+    assert_problem(http.get("/v1/units/02/download", params={"format": "gpkg"}), 404, "was not valid")  # Hà Giang, merged
+
+
+def test_folium_maps_are_served_offline(http):
+    resp = http.get("/maps/01.html")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    html = resp.text
+    assert "vendor/leaflet/leaflet.js" in html and not re.search(r"https?://(cdn|code\.jquery|netdna)", html)
+    assert "Came from" in html and _js("Phường Hoàn Kiếm") in html and "vietnamese-provinces-database" in html
+    assert http.get("/maps/vendor/leaflet/leaflet.js").status_code == 200
+    assert "frame-ancestors 'self'" in resp.headers["content-security-policy"]
+    country = http.get("/maps/vn.html")
+    assert country.status_code == 200 and "01.html" in country.text
+    assert_problem(http.get("/maps/99.html"), 404)
+    assert_problem(http.get("/maps/abc.html"), 422)
+
+
+def test_vngeo_maps_build_writes_standalone_files(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "geodata.cli", "maps", "build", "--out", str(tmp_path),
+                          "--province", "vn", "--province", "79"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "2 maps" in out.stdout
+    assert (tmp_path / "vendor" / "leaflet" / "leaflet.js").exists()
+    html = (tmp_path / "79.html").read_text()
+    assert _js("Phường Bến Thành") in html and "vendor/leaflet/leaflet.css" in html
+    bad = subprocess.run([sys.executable, "-m", "geodata.cli", "maps", "build", "--out", str(tmp_path),
+                          "--province", "99"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "99" in bad.stderr
+
+
+@pytest.mark.parametrize("path", ["/", "/maps/vn.html"])
+def test_no_page_references_a_cdn(http, path):
+    assert not re.search(r'(src|href)="https?://', http.get(path).text)
