@@ -17,7 +17,7 @@ async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
             yield conn
 
 
-def as_of_query(as_of: Annotated[str | None, Query(
+async def as_of_query(as_of: Annotated[str | None, Query(
         description="date (YYYY-MM-DD) on which the units are taken; default: today in Vietnam",
         examples=["2025-07-01"], pattern=r"^\d{4}-\d{2}-\d{2}$")] = None) -> date:
     return parse_date(as_of)

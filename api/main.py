@@ -30,28 +30,31 @@ async def lifespan(app: FastAPI):
     app.state.pool = make_pool(settings, api_url(settings))
     await app.state.pool.open(wait=False)
     app.state.lookup = SnapshotHolder(api_url(settings), settings.state_dir)
-    refresher = asyncio.create_task(_keep_fresh(app.state.lookup))
+    refresher = asyncio.create_task(_keep_fresh(app.state.lookup, app.state.pool))
     yield
     refresher.cancel()
     await app.state.pool.close()
 
 
-async def _keep_fresh(holder: SnapshotHolder, every: float = 2.0) -> None:
-    """Follow reloads: open the new dataset's index when the loaded version changes."""
+async def _keep_fresh(holder: SnapshotHolder, pool, every: float = 2.0) -> None:
+    """Follow reloads: open the new dataset's index when the loaded version changes. The version
+    is polled through the pool (no new connection, no thread) so serving is not disturbed."""
     while True:
         try:
-            await asyncio.to_thread(holder.refresh)
+            async with pool.connection() as conn:
+                row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
+            if row and (holder.current is None or holder.current.version != row["version"]):
+                await asyncio.to_thread(holder.refresh)
         except Exception as exc:  # the database may be down: keep serving the snapshot we have
             log.warning("lookup snapshot refresh failed: %s", exc)
         await asyncio.sleep(every)
-
 
 app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_response_class=JSON,
               description="Vietnam's administrative units of every generation: lookup, lineage, powers, layers.")
 errors.install(app)
 middleware.install(app)  # limits, rate limits, security headers, CORS: every route
 openapi_extras.install(app)
-for r in (meta.router, units.router, search.router, lookup.router):
+for r in (lookup.router, meta.router, units.router, search.router):  # the hot route matched first
     app.include_router(r)
 app.include_router(powers_routes.router)
 app.include_router(lineage_routes.router)

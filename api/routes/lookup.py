@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsOf
+from api.responses import JSON
 from geodata import batch
 from geodata.errors import InvalidInput, NotFound, TooLarge
 from geodata.lookup import covering_codes, lookup_point, nearest
@@ -30,7 +31,7 @@ async def lookup(request: Request, as_of: AsOf,
 
     found = await lookup_point(_snapshot(request), lat, lon, as_of, covering)
     if found:
-        return found
+        return JSON(found)  # already plain JSON types: skip FastAPI's encoder on the hot path
     async with pool.connection() as conn:
         near = await nearest(conn, lat, lon, as_of)
     extra = {"nearest": near} if near else {}
