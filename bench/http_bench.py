@@ -22,15 +22,15 @@ SEARCHES = ["hoan kiem", "Hoàn Kiếm", "ba dinh", "TP HCM", "Sài Gòn", "hue"
 
 
 class Server:
-    def __init__(self, app: str, port: int):
+    def __init__(self, app: str, port: int, env: dict | None = None, ready: str = "/v1/lookup?lat=21.0288&lon=105.8522"):
         # The bench measures the service, not its per-client rate limits: turn those off.
-        env = {**os.environ, "VNGEO_RATE_PER_MINUTE": "0", "VNGEO_TILES_RATE_PER_MINUTE": "0"}
+        env = {**os.environ, "VNGEO_RATE_PER_MINUTE": "0", "VNGEO_TILES_RATE_PER_MINUTE": "0", **(env or {})}
         self.proc = subprocess.Popen([*UVICORN, "--port", str(port), app], cwd=ROOT, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                if httpx.get(self.base + "/v1/lookup?lat=21.0288&lon=105.8522", timeout=2).status_code == 200:
+                if httpx.get(self.base + ready, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -5,15 +5,12 @@ may call run() and print_report()."""
 from __future__ import annotations
 
 import math
-import os
 import statistics
-import subprocess
 import sys
-import time
 
 import httpx
 
-from bench.http_bench import ROOT, UVICORN, wrk
+from bench.http_bench import Server, wrk
 from geodata.tile_slivers import sliver_area
 
 CITIES = {"Hà Nội": (105.8522, 21.0288), "Hồ Chí Minh": (106.7009, 10.7769)}
@@ -34,25 +31,9 @@ def tile_paths(z: int, layer: str = "communes") -> list[str]:
     return out
 
 
-class TileServer:
-    def __init__(self, port: int, cache: bool):
-        # the per-client limit on cold tiles (api/middleware.py) would answer 429 to the bench itself
-        env = {**os.environ, "VNGEO_TILE_CACHE": "true" if cache else "false", "VNGEO_TILES_RATE_PER_MINUTE": "0"}
-        self.proc = subprocess.Popen([*UVICORN, "--port", str(port), "api.main:app"], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(self.base + "/v1/tiles", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("tile server did not start")
-
-    def close(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+def TileServer(port: int, cache: bool) -> Server:
+    # (the bench turns the per-client limit on cold tiles off: it would answer 429 to the bench itself)
+    return Server("api.main:app", port, env={"VNGEO_TILE_CACHE": "true" if cache else "false"}, ready="/v1/tiles")
 
 
 def throughput(port: int, cache: bool, seconds: int = 10, connections: int = 8) -> dict:
