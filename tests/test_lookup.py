@@ -97,6 +97,8 @@ def test_batch_with_nulls_in_order(http):
     (b'{"pts": []}', 422, "points"),
     (b'{"points": []}', 422, "empty"),
     (b'{"points": [[105, 21], [105]]}', 422, "points[1]"),
+    (b'{"points": [[105, 21, 3], [105]]}', 422, "points[0]"),
+    (b'{"points": [[105, 21], [1.2.3, 21]]}', 422, "not valid JSON"),
     (b'{"points": [[105, 21], ["105", 21]]}', 422, "points[1]"),
     (b'{"points": [[105, 21], [true, 21]]}', 422, "points[1]"),
     (b'{"points": [[105, 21], [1e400, 21]]}', 422, "infinity"),
@@ -105,6 +107,17 @@ def test_batch_with_nulls_in_order(http):
 def test_bad_batches(http, body, status, contains):
     r = http.post("/v1/lookup", content=body, headers={"content-type": "application/json"})
     assert_problem(r, status, contains)
+
+
+def test_batch_body_forms_agree(http):
+    """Compact bodies take a fast parser, others the general one: the answers must not differ."""
+    import json
+    pts = [[lon, lat] for lat, lon, _ in KNOWN] + [[109.4, 12.2]]
+    compact = http.post("/v1/lookup", params={"format": "codes"}, content=json.dumps({"points": pts}, separators=(",", ":")),
+                        headers={"content-type": "application/json"}).json()
+    spaced = http.post("/v1/lookup", params={"format": "codes"}, content=json.dumps({"points": pts, "note": "x"}, indent=2),
+                       headers={"content-type": "application/json"}).json()
+    assert compact["commune"] == spaced["commune"] == [c for *_, c in KNOWN] + [None]
 
 
 def test_batch_over_limit(http):
