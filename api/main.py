@@ -20,6 +20,7 @@ from etl.cluster import api_url
 from geodata.db import make_pool
 from geodata.lookup import SnapshotHolder
 from geodata.settings import get_settings
+from geodata.units import dataset as loaded_dataset
 
 log = logging.getLogger("vngeo.api")
 
@@ -42,8 +43,8 @@ async def _keep_fresh(holder: SnapshotHolder, pool, every: float = 2.0) -> None:
     while True:
         try:
             async with pool.connection() as conn:
-                row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-            if row and (holder.current is None or holder.current.version != row["version"]):
+                version = (await loaded_dataset(conn) or {}).get("version")
+            if version and (holder.current is None or holder.current.version != version):
                 await asyncio.to_thread(holder.refresh)
         except Exception as exc:  # the database may be down: keep serving the snapshot we have
             log.warning("lookup snapshot refresh failed: %s", exc)

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geodata.credits import ATTRIBUTION, LICENCE
-from geodata.powers import POWER_COUNTS_JOIN
+from geodata import map_data
 
 VENDOR_SRC = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
 COUNTRY = "vn"
@@ -25,27 +25,6 @@ COUNTRY = "vn"
 BREAKS = [100, 250, 500, 1000, 2500, 5000, 10000]
 COLOURS = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
 NO_DATA = "#cccccc"
-
-UNITS_SQL = f"""
-SELECT u.code, u.full_name, u.full_name_en, u.type, u.province_code, u.population,
-       round(u.area_km2::numeric, 2)::float8 AS area, u.admin_center,
-       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
-         AS density,
-       pc.total AS powers, pc.by_sector AS powers_by_sector,
-       ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 5) AS geometry,
-       (SELECT string_agg(o.full_name || CASE WHEN e.kind = 'part' THEN ' (part)' ELSE '' END
-                          || coalesce(' — ' || d.full_name, ''), '; ' ORDER BY o.code)
-        FROM geo.lineage_edges e
-        JOIN geo.units n ON n.id = e.new_unit_id AND n.code = u.code AND n.level = u.level
-        JOIN geo.units o ON o.id = e.old_unit_id AND o.level = u.level
-        LEFT JOIN geo.units d ON d.code = o.parent_code AND d.level = 'district' AND d.valid && o.valid
-        WHERE e.kind IN ('whole', 'part')) AS came_from
-FROM geo.units u {POWER_COUNTS_JOIN}
-WHERE u.valid @> %(as_of)s::date AND u.geom IS NOT NULL
-  AND ((%(province)s::text IS NULL AND u.level = 'province')
-       OR (u.level = 'commune' AND u.province_code = %(province)s))
-ORDER BY u.code"""
-
 
 def colour(density: float | None) -> str:
     if density is None:
@@ -93,8 +72,7 @@ def _legend(title: str, as_of: date) -> str:
 
 
 def _rows(conn: psycopg.Connection, as_of: date, province: str | None) -> list[dict]:
-    tol = 0.0005 if province else 0.003
-    return conn.execute(UNITS_SQL, {"as_of": as_of, "province": province, "tol": tol}).fetchall()
+    return map_data.map_units(conn, as_of, province, tolerance=0.0005 if province else 0.003)
 
 
 def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str:
@@ -139,16 +117,14 @@ def build_one(conn: psycopg.Connection, code: str, as_of: date) -> str:
     """HTML of the country map (code "vn") or of one province's communes; LookupError when unknown."""
     if code == COUNTRY:
         return render(_rows(conn, as_of, None), as_of, "Vietnam: provinces", province_map=False)
-    prov = conn.execute("SELECT full_name FROM geo.units WHERE code = %s AND level = 'province' "
-                        "AND valid @> %s::date", (code, as_of)).fetchone()
-    if not prov:
+    name = map_data.province_name(conn, code, as_of)
+    if not name:
         raise LookupError(code)
-    return render(_rows(conn, as_of, code), as_of, f"{prov['full_name']}: communes", province_map=True)
+    return render(_rows(conn, as_of, code), as_of, f"{name}: communes", province_map=True)
 
 
 def dataset_version(conn: psycopg.Connection) -> str:
-    row = conn.execute("SELECT version FROM geo.dataset").fetchone()
-    return row["version"] if row else "none"
+    return map_data.dataset_version(conn)
 
 
 def map_dir(state_dir: Path, version: str) -> Path:
@@ -170,9 +146,7 @@ def build_all(url: str, state_dir: Path, as_of: date, codes: list[str] | None = 
         out.mkdir(parents=True, exist_ok=True)
         copy_vendor(out)
         if codes is None:
-            provinces = conn.execute("SELECT code FROM geo.units WHERE level = 'province' AND valid @> %s::date "
-                                     "ORDER BY code", (as_of,)).fetchall()
-            codes = [COUNTRY] + [p["code"] for p in provinces]
+            codes = [COUNTRY] + map_data.province_codes(conn, as_of)
         written = []
         for code in codes:
             progress(code)
