@@ -36,7 +36,7 @@ def paced_wrk(base: str, paths: list[str], delay_p: float, seconds: int) -> dict
         f.write("\n".join(paths) + "\n")
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-                              "-s", str(ROOT / "bench" / "soak.lua"), base],
+                              "-s", str(ROOT / "bench" / "paths.lua"), base],
                              env={**os.environ, "WRK_PATHS": f.name, "WRK_DELAY_P": f"{delay_p:.4f}"},
                              capture_output=True, text=True, check=True).stdout
     finally:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-import shapely
-
 from etl import corrections as corr_mod
 from etl.geometry import bbox_mismatch, geodesic_area_km2, label_point, to_multipolygon
 from etl.normalize import attribute_record

@@ -116,7 +116,7 @@ def is_running(settings: Settings) -> bool:
 def start(settings: Settings) -> str:
     """Create (first time) and start the local cluster; return a status line."""
     if settings.database_url:
-        return f"using DATABASE_URL; the local cluster is not used"
+        return "using DATABASE_URL; the local cluster is not used"
     bindir = pg_bindir()
     _check_postgis(bindir)
     pg, data = settings.pg_dir, settings.pg_dir / "data"

@@ -6,11 +6,9 @@ with the date is each polygon's name, type and province, looked up per day."""
 from __future__ import annotations
 
 import fcntl
-import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np

@@ -9,7 +9,6 @@ from psycopg import AsyncConnection
 from geodata.errors import InvalidInput, NotFound
 
 CODE_RE = re.compile(r"^(\d{2}|\d{3}|\d{5})$")
-LEVEL_BY_LEN = {2: "province", 3: "district", 5: "commune"}
 
 UNIT_FIELDS = """
 u.code, u.name, u.full_name, u.name_en, u.full_name_en, u.type, u.level, u.parent_code,

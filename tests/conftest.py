@@ -12,7 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from etl.cluster import api_url, etl_url
+from etl.cluster import etl_url
 from geodata.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,6 @@
 """File downloads over real HTTP, opened with GDAL (pyogrio), pyarrow and geopandas."""
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path

@@ -2,7 +2,6 @@
 import os
 import shutil
 import threading
-import time
 
 import psycopg
 import pytest
