@@ -34,7 +34,7 @@ async def _render_all(pool, st, cache, layer, d: date, max_zoom: int, progress) 
         data = cache.get(key)
         if data is None:
             async with sem, pool.connection() as conn:
-                powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else ([], [], [])
+                powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
                 data = await tiles.render(conn, layer, z, x, y, d, powers)
             cache.put(key, data)
         return (z, x, y, key) if data else None

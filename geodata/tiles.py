@@ -73,16 +73,15 @@ def check_tile(z: int, x: int, y: int) -> None:
 
 
 # Units: the band's shapes in and around the tile, joined to the versions valid on the day.
-# Power counts arrive as arrays (computed once per period by geo.unit_power_counts, see
-# geodata/tilestate.py): calling that function per tile would cost 0.5 s.
+# Power counts arrive as int[] literals indexed by unit id (made once per period from
+# geo.unit_power_counts, see geodata/tilecache.py): calling that function per tile would cost 0.5 s.
 UNITS_SQL = """
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
-pw AS (SELECT * FROM unnest(%(pid)s::int[], %(ptot)s::int[], %(pinh)s::int[]) AS p(unit_id, total, inherited)),
 f AS (
   SELECT u.code::bigint AS fid, u.code, u.name, u.full_name, u.type, u.province_code, pr.name AS province,
          u.population, u.area_km2::real AS area_km2,
          round(u.population / nullif(u.area_km2, 0), 1)::real AS density,
-         pw.total AS powers, pw.inherited AS powers_inherited,
+         (%(ptot)s::int[])[u.id] AS powers, (%(pinh)s::int[])[u.id] AS powers_inherited,
          ST_SnapToGrid(ST_Affine(ST_CollectionExtract(ST_ClipByBox2D(s.geom, ST_Expand(t.env, %(margin)s)), 3),
              %(k)s, 0, 0, -%(k)s, -%(k)s * ST_XMin(t.env), %(k)s * ST_YMax(t.env)), 1) AS g,
          CASE WHEN %(z)s >= %(label_min)s AND ST_Intersects(u.label_point, ST_Transform(t.env, 4326))
@@ -91,7 +90,7 @@ f AS (
   JOIN geo.unit_shapes s ON s.zband = %(band)s AND s.geom && ST_Expand(t.env, %(margin)s)
   JOIN geo.units u ON u.id = s.unit_id AND u.level = %(level)s AND u.valid @> %(d)s::date
   LEFT JOIN geo.units pr ON pr.level = 'province' AND pr.code = u.province_code AND pr.valid @> %(d)s::date
-  LEFT JOIN pw ON pw.unit_id = u.id)
+  )
 SELECT (SELECT ST_AsMVT(a, %(layer)s, %(extent)s, 'geom', 'fid') FROM
           (SELECT fid, code, name, type, province_code, province, population, area_km2, density,
                   powers, powers_inherited,
@@ -132,19 +131,19 @@ f AS (SELECT old_code, new_code, new_name, kind, "default", suspect,
 SELECT ST_AsMVT(f, %(layer)s, %(extent)s, 'geom') AS tile FROM f WHERE geom IS NOT NULL"""
 
 
-def _params(layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[list, list, list]) -> dict:
+def _params(layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[str, str]) -> dict:
     margin = (2 * WORLD / (1 << z)) * BUFFER / EXTENT
     level = {"provinces": "province", "communes": "commune"}.get(layer.name)
     return {"z": z, "x": x, "y": y, "d": d, "band": band_for_zoom(z), "level": level, "layer": layer.name,
             "labels": f"{layer.name}_labels", "label_min": layer.label_min, "extent": EXTENT, "buffer": BUFFER, "margin": margin,
-            "k": EXTENT / (2 * WORLD / (1 << z)), "pid": powers[0], "ptot": powers[1], "pinh": powers[2]}
+            "k": EXTENT / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1]}
 
 
 SQL_BY_KIND = {"polygons": UNITS_SQL, "points": LEGACY_SQL, "lines": LINEAGE_SQL}
 
 
 async def render(conn: AsyncConnection, layer: Layer, z: int, x: int, y: int, d: date,
-                 powers: tuple[list, list, list] = ([], [], [])) -> bytes:
+                 powers: tuple[str, str] = ("{}", "{}")) -> bytes:
     """One tile as MVT bytes (b'' when it has no features)."""
     row = await (await conn.execute(SQL_BY_KIND[layer.kind], _params(layer, z, x, y, d, powers))).fetchone()
     tile = row["tile"] if isinstance(row, dict) else row[0]

@@ -61,7 +61,7 @@ async def serve_tile(request: Request, layer_name: str, z: int, x: int, y: int, 
     if data is None:
         charge(request, "tiles")  # a cold tile costs PostGIS work: per-client rate limit, 429 + Retry-After
         async with pool.connection() as conn:
-            powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else ([], [], [])
+            powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
             data = await tiles.render(conn, layer, z, x, y, d, powers)
         cache.put(key, data)
     if not data:
