@@ -11,7 +11,7 @@ import sys
 import httpx
 
 from bench.http_bench import Server, wrk
-from geodata.tile_slivers import sliver_area
+from geodata.tile_slivers import land_in_tile, sliver_area, tile_bbox
 
 CITIES = {"Hà Nội": (105.8522, 21.0288), "Hồ Chí Minh": (106.7009, 10.7769)}
 ZOOMS = {6: 0, 10: 1, 14: 2}   # zoom -> radius of the block of tiles around each city centre
@@ -23,11 +23,12 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
 
 
-def tile_paths(z: int, layer: str = "communes") -> list[str]:
+def tile_paths(z: int, template: str = "/v1/tiles/communes/{z}/{x}/{y}.mvt") -> list[str]:
+    """The block of tiles around each city; `template` gives a peer's URLs (bench/ogc_bench.py)."""
     r, out = ZOOMS[z], []
     for lon, lat in CITIES.values():
         x0, y0 = tile_of(lon, lat, z)
-        out += [f"/v1/tiles/{layer}/{z}/{x}/{y}.mvt" for x in range(x0 - r, x0 + r + 1) for y in range(y0 - r, y0 + r + 1)]
+        out += [template.format(z=z, x=x, y=y) for x in range(x0 - r, x0 + r + 1) for y in range(y0 - r, y0 + r + 1)]
     return out
 
 
@@ -68,12 +69,16 @@ def sizes(base: str) -> dict:
 
 
 def slivers(base: str) -> dict:
+    """Sliver area in the tile at each city centre; holes that are sea at full resolution too (a
+    bay or a strait closed at the tile's scale) are told apart with the full-resolution layer."""
     out = {}
-    with httpx.Client(base_url=base, timeout=120) as c:
+    with httpx.Client(base_url=base, timeout=300) as c:
         for z in (6, 10):
             for city, (lon, lat) in CITIES.items():
                 x, y = tile_of(lon, lat, z)
-                out[f"z{z} {city}"] = sliver_area(c.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt").content, "communes")
+                full = c.get("/v1/layers/communes.geojson", params={"bbox": tile_bbox(z, x, y)}).json()
+                out[f"z{z} {city}"] = sliver_area(c.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt").content, "communes",
+                                                 land_in_tile(full, z, x, y))
     return out
 
 

@@ -7,7 +7,7 @@ import mapbox_vector_tile
 import pytest
 
 from conftest import assert_problem
-from geodata.tile_slivers import sliver_area
+from geodata.tile_slivers import land_in_tile, sliver_area, tile_bbox
 from geodata.tiles import BANDS, band_for_zoom
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -136,11 +136,14 @@ def test_ogc_tiles_same_tile(http):
     assert ogc.status_code == 200 and ogc.content == v1.content and ogc.headers["etag"] == v1.headers["etag"]
 
 
-@pytest.mark.parametrize("zoom", [10, 14])
+@pytest.mark.parametrize("zoom", [6, 10, 14])
 def test_decoded_tiles_have_no_slivers(http, zoom):
-    """Neighbours share their edges in the tile: no overlap or crack wider than rounding to the grid."""
+    """Neighbours share their edges in the tile: no overlap or crack wider than rounding to the grid
+    (holes that are sea at full resolution too, such as bays closed at z6, are not cracks)."""
     for place in (HANOI, HCMC):
-        s = sliver_area(get_tile(http, "communes", place, zoom).content, "communes")
+        _, x, y = tile_of(*place, zoom)
+        full = http.get("/v1/layers/communes.geojson", params={"bbox": tile_bbox(zoom, x, y)}).json()
+        s = sliver_area(get_tile(http, "communes", place, zoom).content, "communes", land_in_tile(full, zoom, x, y))
         assert s["features"] > 1
         assert s["overlap_beyond_precision"] == 0 and s["crack_beyond_precision"] == 0, (place, s)
 
