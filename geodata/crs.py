@@ -206,10 +206,27 @@ def tm3_zone(province_code: str, legacy: bool = False) -> dict:
     table = _tm3()["legacy" if legacy else "provinces"]
     row = table.get(province_code)
     if row is None:
-        raise NotFound(f"no {'pre-2025 ' if legacy else ''}province has code {province_code!r}",
-                       parameter="province")
-    m = row.get("meridian")
-    return {"province": province_code, "name": row["name"], "meridian": m,
-            "crs": EPSG_URI.format(_zone_for(m)) if m is not None else None,
-            "basis": row["basis"], "candidates": row.get("candidates", []),
-            "source": _tm3()["sources"]["legacy" if legacy else "provinces"]}
+        raise NotFound(f"no {'pre-2025 ' if legacy else ''}province has code {province_code!r}; "
+                       f"codes: {', '.join(table)}", parameter="province")
+    m = row["meridian"]
+    out = {"province": province_code, "name": row["name"], "meridian": m, "crs": EPSG_URI.format(_zone_for(m)),
+           "basis": row["basis"]}
+    if not legacy:   # the merged provinces' old meridians: what data made before the reform used
+        out["constituents"] = [c | {"crs": EPSG_URI.format(_zone_for(c["meridian"]))} for c in row["constituents"]]
+    return out
+
+
+def tm3_zones(legacy: bool = False) -> dict:
+    return {"source": _tm3()["sources"]["legacy" if legacy else "provinces"],
+            "zones": [tm3_zone(code, legacy) for code in _tm3()["legacy" if legacy else "provinces"]]}
+
+
+def catalogue() -> dict:
+    """The CRSs offered and the datum transformation used, for /v1/crs."""
+    return {"crs": [{"uri": c.uri, "curie": c.curie, "name": c.name, "axis_order": "lat,lon" if c.lat_first
+                     else ("easting,northing" if c.projected else "lon,lat")} for c in SUPPORTED],
+            "transformation": {"epsg": OFFICIAL_OP, "name": "VN-2000 to WGS 84 (2)",
+                               "basis": "Quyết định 05/2007/QĐ-BTNMT, 7 parameters, coordinate frame rotations",
+                               "accuracy_m": 1.0,
+                               "note": f"forced everywhere; PROJ would pick EPSG:{MEKONG_OP} in the Mekong delta box "
+                                       "(about 0.8 m off at Bến Thành)"}}

@@ -63,8 +63,11 @@ def test_tm3_zones_per_province():
     hcm_old = crs.tm3_zone("79", legacy=True)
     assert hcm_old["meridian"] == 105.75 and hcm_old["crs"].endswith("/9210")
     assert crs.tm3_zone("19")["meridian"] == 106.5                 # Thái Nguyên + Bắc Kạn agree
-    assert crs.tm3_zone("79")["meridian"] is None                  # HCMC + Bình Dương + BR-VT differ
-    assert {c["meridian"] for c in crs.tm3_zone("79")["candidates"]} == {105.75, 107.75}
+    hcm = crs.tm3_zone("79")                                       # TT 24/2025: 105°45′ for the merged city
+    assert hcm["meridian"] == 105.75 and hcm["crs"].endswith("/9210")
+    assert {c["meridian"] for c in hcm["constituents"]} == {105.75, 107.75}   # BR-VT data used 107°45′
+    assert crs.tm3_zone("12")["meridian"] == 104.75 and crs.tm3_zone("12", legacy=True)["meridian"] == 103.0
+    assert len(crs.tm3_zones()["zones"]) == 34 and all(z["crs"] for z in crs.tm3_zones()["zones"])
     with pytest.raises(crs.NotFound):
         crs.tm3_zone("99")
 
@@ -97,3 +100,17 @@ def test_service_refuses_unknown_crs_with_the_list(http):
     body = assert_problem(http.get("/ogc/collections/communes/items", params={"crs": "EPSG:3857"}), 422,
                           "is not offered")
     assert "http://www.opengis.net/def/crs/EPSG/0/3405" in body["allowed"]
+
+
+def test_crs_catalogue_and_tm3_routes(http):
+    cat = http.get("/v1/crs").json()
+    assert cat["transformation"]["epsg"] == 6960
+    assert {"http://www.opengis.net/def/crs/EPSG/0/3405", "http://www.opengis.net/def/crs/EPSG/0/9218"} <= {
+        c["uri"] for c in cat["crs"]}
+    zones = http.get("/v1/crs/tm3").json()["zones"]
+    assert len(zones) == 34 and {z["province"] for z in zones} == {
+        p["code"] for p in http.get("/v1/provinces", params={"as_of": "2025-07-01"}).json()["results"]}
+    assert http.get("/v1/crs/tm3/52").json()["meridian"] == 108.25             # Gia Lai + Bình Định
+    assert len(http.get("/v1/crs/tm3", params={"legacy": "true"}).json()["zones"]) == 63
+    assert_problem(http.get("/v1/crs/tm3/99"), 404, "no province")
+    assert_problem(http.get("/v1/crs/tm3/abc"), 422, "province")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 from api.responses import JSON
 
 from api.deps import Conn
-from geodata import credits, units
+from geodata import credits, crs, units
 from geodata.dates import today
 
 router = APIRouter(tags=["meta"])
@@ -32,3 +34,22 @@ async def meta(conn: Conn):
 @router.get("/v1/meta/quality", summary="The quality report of the loaded data")
 async def quality(conn: Conn):
     return JSON(await units.quality_report(conn))
+
+
+@router.get("/v1/crs", summary="The coordinate reference systems offered (crs=, bbox-crs=) and the VN-2000 datum shift used")
+async def crs_catalogue():
+    return crs.catalogue()
+
+
+Legacy = Annotated[bool, Query(description="the 63 provinces before 2025-07-01 (Thông tư 973/2001/TT-TCĐC)")]
+
+
+@router.get("/v1/crs/tm3", summary="VN-2000 TM-3 central meridian and EPSG CRS of every province")
+async def tm3_zones(legacy: Legacy = False):
+    return crs.tm3_zones(legacy)
+
+
+@router.get("/v1/crs/tm3/{province}", summary="VN-2000 TM-3 central meridian and EPSG CRS of one province")
+async def tm3_zone(province: Annotated[str, Path(pattern=r"^\d{2}$", description="province code, e.g. 79")],
+                   legacy: Legacy = False):
+    return crs.tm3_zone(province, legacy)
