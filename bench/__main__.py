@@ -1,11 +1,12 @@
-"""make bench: the service's lookup beside PostGIS and shapely, and its HTTP figures beside a bare
-FastAPI endpoint, in one run on this machine. Prints the figures, the ratios and the targets."""
+"""make bench: the service's lookup beside PostGIS and shapely, its HTTP figures beside a bare
+FastAPI endpoint, and its OGC API and tiles beside tipg and pygeoapi, in one run on this machine.
+Prints the figures, the ratios and the targets."""
 from __future__ import annotations
 
 import os
 import platform
 
-from bench import http_bench, lookup_bench, tiles_bench
+from bench import http_bench, lookup_bench, ogc_bench, tiles_bench
 from etl.cluster import etl_url
 from geodata.lookup_files import latest_index
 from geodata.settings import get_settings
@@ -46,7 +47,9 @@ def main() -> None:
           f"-> service at {100 * ht['single_vs_bare']:.0f}% of bare")
     print(f"  search, 8 connections: {se['rps']:,.0f} req/s, p50 {se['p50_ms']:.2f} ms, p99 {se['p99_ms']:.2f} ms")
     print("\n== vector tiles")
-    tiles_bench.print_report(tiles_bench.run())
+    tiles = tiles_bench.run()
+    tiles_bench.print_report(tiles)
+    ogc_bench.print_report(ogc_bench.run(tiles))
     print("\n== lookup and search targets")
     for line in (
         check("index >= 10,000,000 points/s", lk["index_points_per_s"] >= 10e6),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,39 +16,55 @@ import numpy as np
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-UVICORN = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", "2", "--loop", "uvloop",
+UVICORN = ["-m", "uvicorn", "--host", "127.0.0.1", "--workers", "2", "--loop", "uvloop",
            "--http", "httptools", "--log-level", "warning", "--no-access-log"]
 SEARCHES = ["hoan kiem", "Hoàn Kiếm", "ba dinh", "TP HCM", "Sài Gòn", "hue", "hoa binh", "da nang", "Trúc Bạch",
             "phuong 1", "xa sin chai", "ben thanh", "cau giay", "nha trang", "hoan kim", "quang ninh"]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, app: str, port: int, env: dict | None = None, ready: str = "/v1/lookup?lat=21.0288&lon=105.8522"):
+    """uvicorn with 2 workers; `python` may be another venv's interpreter (the peers in bench/peers.py)."""
+
+    def __init__(self, app: str, port: int, env: dict | None = None, ready: str = "/v1/lookup?lat=21.0288&lon=105.8522",
+                 python: str = sys.executable, cwd: Path = ROOT, log: Path | None = None):
         # The bench measures the service, not its per-client rate limits: turn those off.
         env = {**os.environ, "VNGEO_RATE_PER_MINUTE": "0", "VNGEO_TILES_RATE_PER_MINUTE": "0", **(env or {})}
-        self.proc = subprocess.Popen([*UVICORN, "--port", str(port), app], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out = open(log, "w") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen([python, *UVICORN, "--port", str(port), app], cwd=cwd, env=env,
+                                     stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+        if log:
+            out.close()  # the child holds its own copy
         self.base = f"http://127.0.0.1:{port}"
         for _ in range(300):
+            if self.proc.poll() is not None:
+                break
             try:
                 if httpx.get(self.base + ready, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"{app} did not start")
+        self.close()
+        raise RuntimeError(f"{app} did not start" + (f"; see {log}" if log else ""))
 
     def close(self):
         self.proc.terminate()
         self.proc.wait(10)
 
 
-def wrk(base: str, paths: list[str], connections: int, seconds: int = 10) -> dict:
+def wrk(base: str, paths: list[str], connections: int, seconds: int = 10, timeout: int = 2) -> dict:
+    """timeout: wrk counts slower responses as errors and leaves them out of the latencies."""
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed (make bench installs it with apt)")
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths) + "\n")
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency",
                           "-s", str(ROOT / "bench" / "paths.lua"), base],
                          env={**os.environ, "WRK_PATHS": f.name}, capture_output=True, text=True, check=True).stdout
     os.unlink(f.name)
