@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from api.deps import AsOf, Conn
 from api.routes.units import CodePath
 from etl.cluster import api_url
-from geodata import export, viewer_data
+from geodata import unit_download, viewer_data
 from geodata.errors import NotFound
 from geodata.settings import get_settings
 from maps import folium_maps
@@ -98,13 +98,13 @@ async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, co
 async def download(code: CodePath, as_of: AsOf, conn: Conn,
                    format: Literal["geojson", "gpkg"] = "geojson",
                    communes: Annotated[bool, Query(description="for a province: include its communes")] = True):
-    rows = await export.unit_rows(conn, code, as_of, communes)
-    name = export.filename(rows, code, as_of, format)
+    rows = await unit_download.unit_rows(conn, code, as_of, communes)
+    name = unit_download.filename(rows, code, as_of, format)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "gpkg":
-        body = await asyncio.to_thread(export.to_gpkg, rows, as_of, f"units_{code}")
+        body = await asyncio.to_thread(unit_download.to_gpkg, rows, as_of, f"units_{code}")
         return Response(body, media_type="application/geopackage+sqlite3", headers=disposition)
-    return Response(export.to_geojson(rows, as_of), media_type="application/geo+json", headers=disposition)
+    return Response(unit_download.to_geojson(rows, as_of), media_type="application/geo+json", headers=disposition)
 
 
 def _build_map(code: str, as_of) -> Path:
