@@ -7,6 +7,7 @@ it). So tiles made once are kept on disk under state_dir/tiles (shared by every 
 revalidation is answered 304 without reading anything."""
 from __future__ import annotations
 
+import asyncio
 import bisect
 import hashlib
 import os
@@ -53,20 +54,30 @@ async def _reload(conn: AsyncConnection, version: str) -> TileState:
                      has_powers=has_powers)
 
 
+_refreshing = asyncio.Lock()
+
+
 async def current_state(app_state, pool) -> TileState:
-    """The worker's TileState, re-read when the loaded version changes (checked every REFRESH_S)."""
+    """The worker's TileState, re-read when the loaded version changes (checked every REFRESH_S).
+    One request checks at a time; the others go on with the state they have (at most a few seconds
+    old) instead of each waiting for a pool connection, which made every request of a busy worker
+    stall every REFRESH_S."""
     st: TileState | None = getattr(app_state, "tiles", None)
     now = time.monotonic()
-    if st is not None and now - st.checked < REFRESH_S:
+    if st is not None and (now - st.checked < REFRESH_S or _refreshing.locked()):
         return st
-    async with pool.connection() as conn:
-        row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-        version = row["version"] if row else "none"
-        if st is None or st.version != version:
-            st = await _reload(conn, version)
-    st.checked = now
-    app_state.tiles = st
-    return st
+    async with _refreshing:
+        st = getattr(app_state, "tiles", None)
+        if st is not None and time.monotonic() - st.checked < REFRESH_S:
+            return st
+        async with pool.connection() as conn:
+            row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
+            version = row["version"] if row else "none"
+            if st is None or st.version != version:
+                st = await _reload(conn, version)
+        st.checked = time.monotonic()
+        app_state.tiles = st
+        return st
 
 
 async def power_arrays(st: TileState, conn: AsyncConnection, d: date) -> tuple[str, str]:
