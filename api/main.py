@@ -55,7 +55,7 @@ app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_re
 errors.install(app)
 middleware.install(app)  # limits, rate limits, security headers, CORS: every route
 openapi_extras.install(app)
-for r in (lookup.router, meta.router, units.router, search.router):  # the hot route matched first
+for r in (lookup.router, tile_routes.hot_router, meta.router, units.router, search.router):  # hot routes first
     app.include_router(r)
 app.include_router(powers_routes.router)
 app.include_router(lineage_routes.router)

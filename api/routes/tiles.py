@@ -14,6 +14,7 @@ from geodata import layers, tilecache, tilejson, tiles
 from geodata.errors import NotFound
 
 router = APIRouter(tags=["tiles and layers"])
+hot_router = APIRouter(tags=["tiles and layers"])   # the tile itself: matched right after the lookup routes
 MVT = "application/vnd.mapbox-vector-tile"
 GEOJSON = "application/geo+json"
 
@@ -87,7 +88,7 @@ async def tile_json(request: Request, layer: LayerPath,
     return tilejson.tilejson(lay, str(request.base_url).rstrip("/"), bbox, d if as_of else None, st.version)
 
 
-@router.get("/v1/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, summary="A vector tile (MVT)",
+@hot_router.get("/v1/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, summary="A vector tile (MVT)",
             responses={200: {"content": {MVT: {}}, "description": "the tile"}, 204: {"description": "empty tile"},
                        304: {"description": "not modified (If-None-Match)"}})
 async def tile(request: Request, layer: LayerPath, z: Z, x: X, y: Y, as_of: AsOf):
