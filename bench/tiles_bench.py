@@ -4,11 +4,11 @@ whole-country province GeoJSON for z5. `python -m bench.tiles_bench` prints them
 may call run() and print_report()."""
 from __future__ import annotations
 
-import math
 import statistics
 import sys
 
 import httpx
+import mercantile
 
 from bench.http_bench import Server, wrk
 from geodata.tile_slivers import land_in_tile, sliver_area, tile_bbox
@@ -19,8 +19,8 @@ TARGETS = {"z10_median_kb": 100, "z6_max_kb": 300, "provinces_z5_mb": 1.0}
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 1 << z
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    t = mercantile.tile(lon, lat, z)
+    return t.x, t.y
 
 
 def tile_paths(z: int, template: str = "/v1/tiles/communes/{z}/{x}/{y}.mvt") -> list[str]:

@@ -82,18 +82,18 @@ class _Parser:
 
     # -- grammar
     def expr(self) -> str:
-        parts = [self.conj()]
-        while self.word("OR"):
-            self.i += 1
-            parts.append(self.conj())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return self.joined("OR", self.conj)
 
     def conj(self) -> str:
-        parts = [self.neg()]
-        while self.word("AND"):
+        return self.joined("AND", self.neg)
+
+    def joined(self, op: str, operand) -> str:
+        """operand (op operand)*, parenthesised when there is more than one."""
+        parts = [operand()]
+        while self.word(op):
             self.i += 1
-            parts.append(self.neg())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else "(" + f" {op} ".join(parts) + ")"
 
     def neg(self) -> str:
         if self.word("NOT"):

@@ -1,5 +1,5 @@
 """Sliver area between neighbouring polygons of a decoded vector tile (tile units², extent 4096);
-used by tests/test_tiles.py and bench/tiles_bench.py (needs mapbox-vector-tile, a test extra).
+used by tests/test_tiles.py and bench/tiles_bench.py (needs mapbox-vector-tile and mercantile, test extras).
 
 Overlap: area covered by two features at once. Crack: small holes in the union of the features
 (a hole bigger than 8x8 units is land no unit covers, or sea). Along the coast and among islands
@@ -11,11 +11,11 @@ it, by the winding rule, not "repaired". The *_beyond_precision figures keep onl
 hold a disc of half a unit: wider than rounding to the grid can make. They must be 0."""
 from __future__ import annotations
 
-import math
-
 import mapbox_vector_tile
+import mercantile
 import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely.geometry import shape
 
 
@@ -75,23 +75,21 @@ def cracks(geoms: list, max_area: float = 64.0, land=None) -> list:
 
 def tile_bbox(z: int, x: int, y: int) -> str:
     """west,south,east,north of an XYZ tile, for a bbox= query."""
-    n = 1 << z
-    lat = [math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * v / n)))) for v in (y + 1, y)]
-    return f"{x / n * 360 - 180},{lat[0]},{(x + 1) / n * 360 - 180},{lat[1]}"
+    return ",".join(map(str, mercantile.bounds(x, y, z)))
+
+
+_TO_MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 
 
 def land_in_tile(feature_collection: dict, z: int, x: int, y: int, extent: int = 4096):
     """Union of GeoJSON (lon/lat) polygons in the tile units of the decoded tile (y up, as
     mapbox_vector_tile decodes it)."""
-    n, world = 1 << z, 20037508.342789244
-    size = 2 * world / n
+    b = mercantile.xy_bounds(x, y, z)
+    scale = extent / (b.right - b.left)
 
     def to_tile(xy: np.ndarray) -> np.ndarray:
-        mx = np.radians(xy[:, 0]) * 6378137.0
-        my = np.log(np.tan(np.pi / 4 + np.radians(xy[:, 1]) / 2)) * 6378137.0
-        tx = (mx + world - x * size) / size * extent
-        ty = extent - (world - my - y * size) / size * extent
-        return np.column_stack([tx, ty])
+        mx, my = _TO_MERCATOR.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([(mx - b.left) * scale, (my - b.bottom) * scale])
     geoms = [shapely.transform(shape(f["geometry"]), to_tile) for f in feature_collection["features"]]
     return shapely.union_all(shapely.make_valid(np.asarray(geoms)))
 

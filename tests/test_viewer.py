@@ -114,10 +114,14 @@ def test_search_hoan_kiem_selects_ward_with_old_wards(page):
     assert page.errors == []
 
 
-def test_click_inside_ben_thanh_looks_up_the_point(page):
-    pg = page.open("/#15/10.7725/106.698")
+def click_map_centre(pg) -> None:
     box = pg.locator("#map").bounding_box()
     pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_click_inside_ben_thanh_looks_up_the_point(page):
+    pg = page.open("/#15/10.7725/106.698")
+    click_map_centre(pg)
     expect(pg.locator("#unit-name")).to_contain_text("Phường Bến Thành", timeout=20_000)
     point = pg.locator("#details .point").inner_text()
     assert "10.77" in point and "106.69" in point and "Bến Thành" in point
@@ -127,8 +131,7 @@ def test_click_inside_ben_thanh_looks_up_the_point(page):
 
 def test_click_at_sea_names_the_nearest_commune(page):
     pg = page.open("/#9/12.2/109.4")
-    box = pg.locator("#map").bounding_box()
-    pg.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_map_centre(pg)
     pg.wait_for_selector("#details [data-select]", timeout=20_000)
     assert "Nha Trang" in pg.locator("#details").inner_text()
     # the 404 with `nearest` is the expected answer here, not a fault of the page
