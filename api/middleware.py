@@ -22,11 +22,14 @@ from geodata.settings import Settings, get_settings
 
 # Batch endpoints: the only ones that take large bodies.
 BATCH_PATHS = re.compile(r"^/v1/(lookup|convert)$")
-# Expensive requests, by (rule, method or None, path pattern). Exports of any route ("/export" in the
-# path, a file format, or full-resolution geometry) are matched by query too, see _rule().
-RULES = (("batch", "POST", re.compile(r"^/v1/lookup$")),
-         ("convert", None, re.compile(r"^/v1/convert$")),
+# Expensive requests, by (rule, method or None, path pattern): rate-limited by cost, not by route. A single
+# GET /v1/convert is an in-memory lookup like GET /v1/lookup and is not limited; a batch (POST) takes one
+# token on arrival and, once its rows are counted, one more per started ROWS_PER_TOKEN rows (charge_rows).
+# Exports of any route ("/export" in the path, a file format, or full-resolution geometry) are matched by
+# query too, see _rule().
+RULES = (("batch", "POST", re.compile(r"^/v1/(lookup|convert)$")),
          ("exports", None, re.compile(r"/exports?(/|\.|$)|/download$")))
+ROWS_PER_TOKEN = 10_000
 FILE_FORMATS = {"gpkg", "shp", "shapefile", "zip", "fgb", "flatgeobuf", "parquet", "geoparquet", "kml", "csv"}
 
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
@@ -56,19 +59,20 @@ class TokenBuckets:
         self.rate, self.burst = per_minute / 60.0, max(1, burst)
         self.state: dict[tuple, tuple[float, float]] = {}
 
-    def take(self, key: tuple) -> float:
-        """Take a token; return 0 when allowed, else the seconds until one is available."""
+    def take(self, key: tuple, n: float = 1) -> float:
+        """Take n tokens (at most the burst); return 0 when allowed, else the seconds until they are there."""
         if self.rate <= 0:
             return 0.0
+        n = min(n, self.burst)
         now = time.monotonic()
         tokens, last = self.state.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens < 1:
+        if tokens < n:
             self.state[key] = (tokens, now)
-            return (1 - tokens) / self.rate
+            return (n - tokens) / self.rate
         if len(self.state) >= self.MAX_CLIENTS:
             self._prune(now)
-        self.state[key] = (tokens - 1, now)
+        self.state[key] = (tokens - n, now)
         return 0.0
 
     def _prune(self, now: float) -> None:
@@ -242,6 +246,19 @@ def charge(request: Request, bucket: str = "tiles") -> None:
     wait = buckets.take((bucket, client_key(request.scope, lim.trust_forwarded_for)))
     if wait:
         raise HTTPException(429, f"rate limit for {bucket} reached; retry in {math.ceil(wait)} s",
+                            headers={"Retry-After": str(max(1, math.ceil(wait)))})
+
+
+def charge_rows(request: Request, rows: int) -> None:
+    """A batch's cost beyond the token it paid on arrival: one more per started ROWS_PER_TOKEN rows."""
+    extra = math.ceil(rows / ROWS_PER_TOKEN) - 1
+    if extra <= 0:
+        return
+    lim: Limits = request.app.state.limits
+    wait = lim.buckets.take(("batch", client_key(request.scope, lim.trust_forwarded_for)), extra)
+    if wait:
+        raise HTTPException(429, f"rate limit for batch requests reached ({rows:,} rows cost {extra + 1} tokens); "
+                                 f"retry in {math.ceil(wait)} s",
                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 
-from bench import http_bench, lookup_bench, ogc_bench, tiles_bench
+from bench import convert_bench, http_bench, lookup_bench, ogc_bench, tiles_bench
 from etl.cluster import etl_url
 from geodata.lookup_files import latest_index
 from geodata.settings import get_settings
@@ -25,6 +26,9 @@ def check(label: str, ok: bool) -> str:
 def main() -> None:
     s = get_settings()
     print(f"machine: {machine()}")
+    if sys.argv[1:] == ["convert"]:   # one part alone: python -m bench convert
+        convert_bench.print_report(convert_bench.run(latest_index(s.state_dir)))
+        return
     lk = lookup_bench.run(etl_url(s), latest_index(s.state_dir))
     print(f"\n== lookup, in process ({lk['points']:,} points: 100,000 in communes + 10,000 at sea)")
     print(f"  vn-geodata index    {lk['index_points_per_s']:>14,.0f} points/s (median {lk['index_median_points_per_s']:,.0f})")
@@ -50,6 +54,7 @@ def main() -> None:
     tiles = tiles_bench.run()
     tiles_bench.print_report(tiles)
     ogc_bench.print_report(ogc_bench.run(tiles))
+    convert_bench.print_report(convert_bench.run(latest_index(s.state_dir)))
     print("\n== lookup and search targets")
     for line in (
         check("index >= 10,000,000 points/s", lk["index_points_per_s"] >= 10e6),

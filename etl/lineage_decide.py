@@ -5,20 +5,25 @@ vietnamadminunits' mapping (marks splits and a default successor, but its name k
 and geometry (the old unit's centre against the new polygon; centres are geocoded, so a far
 centre casts doubt, it does not prove).
 
-Rules, in order (each disagreement is listed with the rule that decided it):
+The official texts are the authority: every edge is named by one of them (and says which, `evidence`);
+the package and geometry only support an edge or flag it. Rules, in order (each disagreement is listed
+with the rule that decided it):
   R1 text and vietnamadminunits agree: accepted (a far centre only marks it suspect).
   R2 text only: accepted, the official map is the legal description; listed as a disagreement
      when vietnamadminunits sends the old unit elsewhere; suspect if the centre is far. Except
-  R2b text only, centre farther than FAR_M, and the old unit has another successor that two
-     signals support: rejected, the text names a similarly spelt unit (Ea Bar for Ea Bá).
-  R3 vietnamadminunits only, centre within NEAR_M of the polygon: accepted (texts omit most
-     splits); centre farther than FAR_M: rejected as a name-key collision; in between: accepted, suspect.
+  R2b text only, matched without its exact spelling (folded or a close spelling), centre farther than
+     FAR_M, and the old unit has another text-named successor near its centre: rejected, the text names
+     a similarly spelt unit (Ea Bar for Ea Bá).
+  R3 vietnamadminunits only: not an edge (no official text names it); listed with the centre's distance.
   R4 an ambiguous name in a text (the same old name in several districts): the alternative with
      other support, else the one whose centre is nearest, is kept.
-  R5 no source names a successor: the new commune containing the old centre (geometry only).
+  R5 no text names a successor: not converted by a guess; listed (none on the 2025 data).
 Kind: part when an old unit has several successors or the text says only part of it went there;
-whole otherwise. Default successor of a split: vietnamadminunits' default if accepted, else the
-one containing the old centre, else the best supported."""
+whole otherwise. Default successor of a split, among the text-named ones: the only one the text names
+without "part" (một phần, phần còn lại), else the one that kept the old unit's code, else
+vietnamadminunits' default, else the one containing the old centre (a centre outside all successors
+decides nothing), else the best supported. Each default says which of these chose it.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -65,10 +70,10 @@ def resolve_groups(cands: list, dist: dict) -> list[dict]:
 def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[dict]]:
     """Accepted edges {old, new, sources, part, default, distance, suspect, decision} and the disagreements."""
     edges, disagreements = [], []
-    well_placed = set()   # old units with a successor that two signals support and the centre is near
+    well_placed = set()   # old units with a text-named successor near their centre
     for c in cands:
         d = dist.get((c.old, c.new))
-        if d is not None and d <= NEAR_M and (bool(c.sources & TEXT) or VAU in c.sources):
+        if d is not None and d <= NEAR_M and c.sources & TEXT:
             well_placed.add(c.old)
     for c in cands:
         d = dist.get((c.old, c.new))
@@ -77,17 +82,17 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
             sources.add("geometry")
         far = d is not None and d > FAR_M
         e = {"old": c.old, "new": c.new, "sources": sources, "part": c.part, "default": c.default,
-             "distance": d, "suspect": None, "decision": None}
+             "distance": d, "suspect": None, "decision": None, "evidence": "; ".join(sorted(c.evidence)) or None}
         text, vau = bool(sources & TEXT), VAU in sources
         if text and vau:                                     # R1
             if far:
                 e["suspect"] = f"centre {_km(d)} from the polygon although both sources agree (centre misplaced?)"
-        elif text and far and c.old in well_placed:         # R2b
+        elif text and far and c.loose and c.old in well_placed:   # R2b
             disagreements.append({"rule": "R2b", "old": c.old[1], "new": c.new[1], "level": c.old[0],
                                   "sources": sorted(sources), "distance_m": d,
-                                  "decision": f"R2b rejected: only the map text names it, centre {_km(d)} from the "
-                                              f"polygon, and the old unit is placed elsewhere by two signals "
-                                              f"(the text names a similarly spelt unit)"})
+                                  "decision": f"R2b rejected: the map text's name matched only without its exact "
+                                              f"spelling, centre {_km(d)} from the polygon, and another text "
+                                              f"places the old unit near its centre (a similarly spelt unit)"})
             continue
         elif text:                                           # R2
             if far:
@@ -97,16 +102,12 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
                 e["decision"] = (f"R2 accepted: the official map text names it; vietnamadminunits maps the old unit "
                                  f"to {', '.join(sorted(elsewhere))}")
         elif vau:                                            # R3
-            if far:
-                disagreements.append({"rule": "R3", "old": c.old[1], "new": c.new[1], "level": c.old[0],
-                                      "sources": sorted(sources), "distance_m": d,
-                                      "decision": f"R3 rejected: only vietnamadminunits; centre {_km(d)} from the "
-                                                  f"polygon (name-key collision)"})
-                continue
-            e["decision"] = ("R3 accepted: only vietnamadminunits, geometry supports it" if "geometry" in sources
-                             else f"R3 accepted: only vietnamadminunits; centre {_km(d)} from the polygon")
-            if "geometry" not in sources:
-                e["suspect"] = f"not in the map text; centre {_km(d)} from the polygon"
+            disagreements.append({"rule": "R3", "old": c.old[1], "new": c.new[1], "level": c.old[0],
+                                  "sources": sorted(sources), "distance_m": d,
+                                  "decision": f"R3 rejected: only vietnamadminunits names it, no official text "
+                                              f"does (centre {_km(d)} from the polygon"
+                                              f"{'' if d is None or d > NEAR_M else '; geometry would support it'})"})
+            continue
         if e["decision"]:
             disagreements.append({"rule": e["decision"][:2], "old": c.old[1], "new": c.new[1], "level": c.old[0],
                                   "sources": sorted(sources), "distance_m": d, "decision": e["decision"]})
@@ -124,14 +125,15 @@ def fallback(old_ids_without: list[tuple], centre_in: dict) -> tuple[list[dict],
                           "decision": "no successor: no source names one and its centre is in no new commune"})
             continue
         edges.append({"old": old, "new": new, "sources": {"geometry"}, "part": False, "default": True,
-                      "distance": 0.0, "suspect": "only the geometric signal", "decision": "R5 centre inside"})
+                      "distance": 0.0, "suspect": "only the geometric signal", "decision": "R5 centre inside",
+                      "evidence": None})
         notes.append({"rule": "R5", "old": old[1], "new": new[1], "level": old[0],
                       "decision": "R5: no source names a successor; the new commune containing its centre"})
     return edges, notes
 
 
 def kinds_and_defaults(edges: list[dict], centre_in: dict) -> None:
-    """Set kind and the default successor per old unit."""
+    """Set kind and the default successor per old unit; the default's `decision` says what chose it."""
     by_old = defaultdict(list)
     for e in edges:
         by_old[e["old"]].append(e)
@@ -140,8 +142,15 @@ def kinds_and_defaults(edges: list[dict], centre_in: dict) -> None:
         for e in es:
             e["kind"] = "part" if split or e["part"] else "whole"
             e["is_default"] = not split
-        if split:
-            best = (next((e for e in es if e["default"]), None)
-                    or next((e for e in es if centre_in.get(old) == e["new"]), None)
-                    or max(es, key=lambda e: (signals(e["sources"]), -(e["distance"] or 0))))
-            best["is_default"] = True
+        if not split:
+            continue
+        rules = (("the only successor the official text names without 'part'", [e for e in es if not e["part"]]),
+                 ("the successor that kept the old code", [e for e in es if e["new"][1] == old[1]]),
+                 ("vietnamadminunits' default", [e for e in es if e["default"]]),
+                 ("the successor containing the old centre", [e for e in es if centre_in.get(old) == e["new"]]))
+        why, best = next(((why, pick[0]) for why, pick in rules if len(pick) == 1), (None, None))
+        if best is None:
+            why = "the best supported successor"
+            best = max(es, key=lambda e: (signals(e["sources"]), -(e["distance"] or 0), e["new"][1]))
+        best["is_default"] = True
+        best["decision"] = "; ".join(x for x in (best["decision"], f"default: {why}") if x)

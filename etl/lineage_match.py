@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from etl.lineage_text import COMMUNE_TYPES, DISTRICT_TYPES, Item, loose_key, name_key, parse
+from etl.lineage_text import COMMUNE_TYPES, DISTRICT_TYPES, Item, exact_key, loose_key, name_key, parse
 
 TEXT_SOURCES = {"before_merger": "map_text", "before_merger_detail": "map_detail"}
 FUZZY_CUTOFF = 0.8
@@ -28,26 +28,35 @@ class Candidate:
     part: bool = False                    # the text marks only part of the old unit as going here
     default: bool | None = None           # vietnamadminunits' default successor of a split unit
     group: int | None = None              # alternatives for one ambiguous name: keep the best one
+    evidence: set[str] = field(default_factory=set)   # the official texts naming the edge, as written
+    loose: bool = False                   # the text's name matched only without diacritics or by spelling
 
 
 class Index:
     """Old units of a set of provinces, by exact and loose name."""
 
     def __init__(self, units: list[dict]):
-        self.exact, self.loose = defaultdict(list), defaultdict(list)
+        self.spelt, self.exact, self.loose = defaultdict(list), defaultdict(list), defaultdict(list)
         for u in units:
             k = name_key(u["name"])
+            self.spelt[exact_key(u["name"])].append(u)
             self.exact[k].append(u)
             self.loose[loose_key(k)].append(u)
 
-    def find(self, key: str, fuzzy: list | None = None) -> list[dict]:
+    def find(self, key: str, fuzzy: list | None = None, spelt: str | None = None) -> list[dict]:
+        """Units named `spelt` with its diacritics; only when none, by the folded `key`, then loosely.
+        (Folding first made Minh Quán and Minh Quân of one district one name.)"""
+        if spelt and self.spelt.get(spelt):
+            return self.spelt[spelt]
+        if fuzzy is not None:
+            fuzzy.append(None)   # marks a match without the exact spelling
         hits = self.exact.get(key) or self.loose.get(loose_key(key))
         if hits or fuzzy is None:
             return hits or []
         # Last resort, one close spelling only (Sủng Cháng/Sủng Tráng): the geometric check vets it.
         close = difflib.get_close_matches(loose_key(key), self.loose.keys(), n=2, cutoff=FUZZY_CUTOFF)
         if len(close) == 1 and re.findall(r"\d+", close[0]) == re.findall(r"\d+", key):  # Hòa Tú 2 is not Hòa Tú 1
-            fuzzy.append((key, close[0]))
+            fuzzy[-1] = (key, close[0])
             return self.loose[close[0]]
         return []
 
@@ -66,9 +75,12 @@ class Matcher:
         self.groups = 0
         self.fuzzy: list[tuple[str, str]] = []
 
-    def add(self, old, new, source, part=False, default=None, group=None) -> None:
+    def add(self, old, new, source, part=False, default=None, group=None, evidence=None, loose=False) -> None:
         c = self.cands.setdefault((old, new), Candidate(old, new))
         c.sources.add(source)
+        if evidence:
+            c.evidence.add(evidence)
+            c.loose = loose if len(c.evidence) == 1 else (c.loose and loose)
         c.part |= part
         if default is not None:
             c.default = default
@@ -84,11 +96,13 @@ class Matcher:
             for field_, source in TEXT_SOURCES.items():
                 items, unchanged, _ = parse(p.get(field_))
                 if unchanged:
-                    items = [Item(name=p["name"], key=name_key(p["name"]))]
+                    items = [Item(name=p["name"], key=name_key(p["name"]), raw=p.get(field_) or "",
+                                  exact=exact_key(p["name"]))]
                 for it in items:
-                    hits = idx.find(PROVINCE_ALIASES.get(it.key, it.key))
+                    hits = idx.find(PROVINCE_ALIASES.get(it.key, it.key), spelt=it.exact)
                     if len(hits) == 1:
-                        self.add(("province", hits[0]["code"]), ("province", code), source)
+                        self.add(("province", hits[0]["code"]), ("province", code), source,
+                                 evidence=_evidence(field_, p, it))
                     else:
                         self._unmatched(p, source, it, hits)
         for old, new in vau_provinces:
@@ -125,21 +139,23 @@ class Matcher:
     def _match_text(self, n, text, source, communes: Index, districts: Index, news: Index) -> None:
         items, unchanged, skipped = parse(text)
         if unchanged:
-            items = [Item(name=n["name"], key=name_key(n["name"]))]
+            items = [Item(name=n["name"], key=name_key(n["name"]), raw=text or "", exact=exact_key(n["name"]))]
+        field_ = next(f for f, s in TEXT_SOURCES.items() if s == source)
         resolved = []
         for it in items:
             if it.type in DISTRICT_TYPES and not it.district:
-                hits = districts.find(it.key)
+                hits = districts.find(it.key, spelt=it.exact)
                 if len(hits) == 1:   # a whole old district (the island districts) in one new commune
-                    self.add(("district", hits[0]["code"]), ("commune", n["code"]), source, part=it.part)
+                    self.add(("district", hits[0]["code"]), ("commune", n["code"]), source, part=it.part,
+                             evidence=_evidence(field_, n, it))
                     continue
             fuzzy: list = []
-            hits = self._narrow(communes.find(it.key, fuzzy), it, n, districts)
+            hits = self._narrow(communes.find(it.key, fuzzy, spelt=it.exact), it, n, districts)
             self.fuzzy.extend({"new": n["code"], "source": source, "text": it.name, "matched": h["full_name"],
-                               "old": h["code"]} for _ in fuzzy for h in hits)
-            resolved.append((it, hits))
-        context = Counter(h[0]["parent_code"] for _, h in resolved if len(h) == 1)
-        for it, hits in resolved:
+                               "old": h["code"]} for f in fuzzy if f for h in hits)
+            resolved.append((it, hits, bool(fuzzy)))
+        context = Counter(h[0]["parent_code"] for _, h, _ in resolved if len(h) == 1)
+        for it, hits, loose in resolved:
             if len(hits) > 1 and context:
                 best = max(context[h["parent_code"]] for h in hits)
                 if best:
@@ -151,11 +167,14 @@ class Matcher:
             if len(hits) > 1:
                 self.groups += 1
                 group = self.groups
+            ev = _evidence(field_, n, it)
             for h in hits:
-                self.add(("commune", h["code"]), ("commune", n["code"]), source, part=it.part, group=group)
+                self.add(("commune", h["code"]), ("commune", n["code"]), source, part=it.part, group=group,
+                         evidence=ev, loose=loose)
                 for t, key in it.into:   # "(phần còn lại sau khi sáp nhập vào phường X)": X took the rest
                     for x in news.find(key):
-                        self.add(("commune", h["code"]), ("commune", x["code"]), source, part=True, group=group)
+                        self.add(("commune", h["code"]), ("commune", x["code"]), source, part=True, group=group,
+                                 evidence=ev, loose=loose)
         for s in skipped:
             self.unmatched.append({"new": n["code"], "new_name": n["full_name"], "source": source,
                                    "text": s, "why": "below commune level (village)"})
@@ -175,3 +194,9 @@ class Matcher:
     def _unmatched(self, n, source, it, hits) -> None:
         self.unmatched.append({"new": n["code"], "new_name": n["full_name"], "source": source, "text": it.name,
                                "why": "several old units fit" if hits else "no old unit of that name in the old provinces"})
+
+
+def _evidence(field_: str, unit: dict, it: Item) -> str:
+    """Which official text names the edge, and the words it uses."""
+    where = "truocsapnhap, sapnhapbando_geo_objects.sql" if field_ == "before_merger_detail" else "a05_truocsn"
+    return f"{unit['full_name']} ({unit['code']}), {where}: {it.raw or it.name!r}"

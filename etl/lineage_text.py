@@ -46,6 +46,8 @@ class Item:
     district_type: str | None = None
     province: str | None = None    # folded province hint
     into: list[tuple[str | None, str]] = field(default_factory=list)  # other successors named (type, key)
+    raw: str = ""                  # the piece of text as written (the evidence of the edge)
+    exact: str = ""                # the name with its diacritics (lower case, one tone style): exact match first
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
@@ -55,6 +57,13 @@ _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii"
 def name_key(name: str) -> str:
     """Folded name; numbers without leading zeros ("Phường 03" = "Phường 3"), "Phường IV" = "Phường 4"."""
     key = re.sub(r"\b0+(\d)", r"\1", fold(tone_style(nfc(name))))
+    return _ROMAN.get(key, key)
+
+
+def exact_key(name: str) -> str:
+    """The name with its diacritics (lower case, one tone-mark style, numbers as name_key has them):
+    "Minh Quán" and "Minh Quân" differ here and fold to one name_key."""
+    key = re.sub(r"\b0+(\d)", r"\1", " ".join(tone_style(nfc(name)).lower().split()))
     return _ROMAN.get(key, key)
 
 
@@ -170,7 +179,9 @@ def parse(text: str | None) -> tuple[list[Item], bool, list[str]]:
             ctx_type = t
             ctx_part = ctx_rem = False
         pending = None
-        item = Item(name=rest, key=name_key(rest), type=t or ctx_type, part=ctx_part, remainder=ctx_rem)
+        raw = main + "".join(f" ({n})" for n in notes)
+        item = Item(name=rest, key=name_key(rest), type=t or ctx_type, part=ctx_part, remainder=ctx_rem, raw=raw,
+                    exact=exact_key(rest))
         for n in notes:
             _apply_note(item, n)
         items.append(item)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-PART_MODULES: list[str] = ["etl.tiles", "etl.lineage", "etl.powers"]  # e.g. "etl.powers", appended as parts land
+PART_MODULES: list[str] = ["etl.tiles", "etl.lineage", "etl.powers", "etl.addresses"]  # e.g. "etl.powers", appended as parts land
 
 
 def parts() -> list:

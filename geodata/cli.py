@@ -163,11 +163,10 @@ def lookup_cmd(src, out, as_of, lat_col, lon_col, index_dir) -> None:
 @click.option("--as-of", default=None, help="date of the new units (YYYY-MM-DD; default today)")
 def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
     """Convert old addresses (CSV with an address column, optional lat/lon) to the new units, offline."""
-    import asyncio
     from geodata.convert_cli import run
     from geodata.errors import GeodataError
     try:
-        n, stats = asyncio.run(run(get_settings(), infile, outfile, as_of))
+        n, stats = run(get_settings(), infile, outfile, as_of)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{n} addresses -> {outfile}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.items())))

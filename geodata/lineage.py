@@ -17,7 +17,7 @@ CHAIN_SQL = "SELECT id FROM geo.units WHERE code = %(code)s AND level = %(level)
 
 OLD_FIELDS = """o.code, o.name, o.full_name, o.type, o.level,
   d.code AS d_code, d.full_name AS d_full_name, p.code AS p_code, p.full_name AS p_full_name,
-  ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat"""
+  ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, c.flag AS centre_flag"""
 OLD_JOINS = """
 LEFT JOIN geo.units d ON o.level = 'commune' AND d.level = 'district' AND d.code = o.parent_code
                      AND d.generation_from = 'pre-2025'
@@ -25,7 +25,7 @@ LEFT JOIN geo.units p ON o.level <> 'province' AND p.level = 'province' AND p.co
                      AND p.generation_from = 'pre-2025'
 LEFT JOIN geo.legacy_centres c ON c.unit_id = o.id"""
 EDGE_FIELDS = """e.kind, e.sources, e.signals, e.is_default, e.suspect, e.decision,
-  e.centre_distance_m::float8 AS centre_distance_m, e.effective, e.instrument"""
+  e.centre_distance_m::float8 AS centre_distance_m, e.effective, e.instrument, e.evidence"""
 
 PREDECESSORS_SQL = f"""
 SELECT {OLD_FIELDS}, {EDGE_FIELDS} FROM geo.lineage_edges e
@@ -63,6 +63,7 @@ def _old(r: dict) -> dict:
     if r["p_code"]:
         out["province"] = {"code": r["p_code"], "full_name": r["p_full_name"]}
     out["centre"] = [r["lon"], r["lat"]] if r["lon"] is not None else None
+    out["centre_flag"] = r["centre_flag"]   # moved inside its successors, or withheld (NULL centre)
     return out
 
 
@@ -70,7 +71,7 @@ def _edge(r: dict) -> dict:
     return {"kind": r["kind"], "sources": r["sources"], "signals": r["signals"], "default": r["is_default"],
             "suspect": r["suspect"], "decision": r["decision"], "centre_distance_m":
             None if r["centre_distance_m"] is None else round(r["centre_distance_m"]),
-            "effective": r["effective"], "instrument": r["instrument"]}
+            "effective": r["effective"], "instrument": r["instrument"], "evidence": r["evidence"]}
 
 
 async def unit_lineage(conn: AsyncConnection, code: str, as_of: date) -> dict:

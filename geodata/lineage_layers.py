@@ -10,13 +10,13 @@ from geodata.errors import InvalidInput
 
 EDGES_SQL = """
 SELECT o.code AS o_code, o.full_name AS o_name, o.parent_code AS o_district, o.province_code AS o_province,
-       ST_X(c.geom) AS o_lon, ST_Y(c.geom) AS o_lat,
+       ST_X(c.geom) AS o_lon, ST_Y(c.geom) AS o_lat, c.flag AS o_flag,
        n.code AS n_code, coalesce(cur.full_name, n.full_name) AS n_name, n.province_code AS n_province,
        ST_X(n.label_point) AS n_lon, ST_Y(n.label_point) AS n_lat,
        e.kind, e.sources, e.is_default, e.suspect
 FROM geo.lineage_edges e
 JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
-JOIN geo.legacy_centres c ON c.unit_id = o.id
+JOIN geo.legacy_centres c ON c.unit_id = o.id AND c.geom IS NOT NULL  -- withheld centres are not drawn
 JOIN geo.units n ON n.id = e.new_unit_id
 LEFT JOIN geo.units cur ON cur.code = n.code AND cur.level = n.level AND cur.valid @> %(d)s::date
 WHERE e.kind IN ('whole', 'part')
@@ -47,7 +47,8 @@ async def lineage_geojson(conn: AsyncConnection, as_of: date, province: str | No
                     "type": "Feature", "geometry": {"type": "Point", "coordinates": [r["o_lon"], r["o_lat"]]},
                     "properties": {"layer": "old_commune", "code": r["o_code"], "full_name": r["o_name"],
                                    "district_code": r["o_district"], "province_code": r["o_province"],
-                                   "successors": [], "default_successor": None, "split": False}}
+                                   "successors": [], "default_successor": None, "split": False,
+                                   "centre_flag": r["o_flag"]}}
                 out.append(p)
             p["properties"]["successors"].append(r["n_code"])
             p["properties"]["split"] = len(p["properties"]["successors"]) > 1

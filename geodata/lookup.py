@@ -16,6 +16,7 @@ import orjson
 import psycopg
 import shapely
 
+from geodata import address_index
 from geodata.errors import InvalidInput, NotFound
 from geodata.pointindex import PointIndex
 
@@ -41,6 +42,8 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     """Build the index and the unit table for `version` under directory/version (atomic rename)."""
     target = directory / version
     if (target / "units.json").exists():
+        if not (target / address_index.FILE).exists():   # an index folder from before the address index
+            address_index.build(conn, target, version)
         return target
     tmp = directory / f".{version}.building"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -53,6 +56,7 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     cur = conn.execute(NAMES_SQL)
     cols = [d.name for d in cur.description]
     (tmp / "names.json").write_bytes(orjson.dumps([dict(zip(cols, r)) for r in cur.fetchall()]))
+    address_index.build(conn, tmp, version)   # old addresses: built with the point index, opened by every worker
     gens = conn.execute("SELECT id, valid_from::text, valid_to::text FROM geo.generations ORDER BY ordinal").fetchall()
     (tmp / "units.json").write_bytes(orjson.dumps({
         "version": version, "units": units,
@@ -68,7 +72,7 @@ def ensure_built(url: str, state_dir: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(url) as conn:
         version = conn.execute("SELECT version FROM geo.dataset").fetchone()[0]
-        if (root / version / "units.json").exists():
+        if (root / version / "units.json").exists() and (root / version / address_index.FILE).exists():
             return root / version
         with open(root / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -94,6 +98,7 @@ class Snapshot:
     units: dict[tuple[str, str], list[dict]]      # (level, code) -> versions in date order
     generations: list[dict]
     path: Path
+    addresses: address_index.AddressIndex | None = None
     _days: dict = field(default_factory=dict)
 
     @classmethod
@@ -102,7 +107,16 @@ class Snapshot:
         units: dict[tuple[str, str], list[dict]] = {}
         for u in doc["units"]:
             units.setdefault((u["level"], u["code"]), []).append(u)
-        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"], Path(directory))
+        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"], Path(directory),
+                   address_index.AddressIndex.open(directory))
+
+    @property
+    def converter(self):
+        """Old addresses -> new units against this snapshot (geodata.convert), made on first use."""
+        if "converter" not in self._days:
+            from geodata.convert import Converter
+            self._days["converter"] = Converter(self, self.addresses)
+        return self._days["converter"]
 
     @property
     def names(self):
@@ -131,7 +145,7 @@ class Snapshot:
         key = day.isoformat()
         if key not in self._days:
             if len(self._days) > 64:
-                self._days = {k: v for k, v in self._days.items() if k == "names"}
+                self._days = {k: v for k, v in self._days.items() if k in ("names", "converter")}
             self._days[key] = Day.build(self, key)
         return self._days[key]
 

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     max_batch_body_bytes: int = 64 << 20  # POST /v1/lookup and /v1/convert bodies (413 above)
     max_query_chars: int = 4096  # query string length (414 above)
     body_timeout_s: float = 30.0  # a request body must arrive within this (408 after)
-    rate_per_minute: int = 60  # expensive requests (batch lookup, convert, exports) per client; 0: off
+    rate_per_minute: int = 60  # tokens per client: a batch (lookup, convert: +1 per 10,000 rows), an export; 0: off
     rate_burst: int = 20  # expensive requests a client may send at once before the rate applies
     tiles_rate_per_minute: int = 1200  # cold tiles per client (tile routes charge only on a cache miss)
     expensive_concurrency: int = 4  # expensive requests running at once per worker (429 beyond)

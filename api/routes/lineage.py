@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 
 from api.deps import AsOf, Conn
-from geodata import convert, convert_batch, lineage, lineage_layers
+from api.middleware import charge_rows
+from geodata import convert_batch, lineage, lineage_layers
 from geodata.dates import parse_date, today
 from geodata.errors import InvalidInput
 
@@ -29,29 +30,41 @@ async def legacy_unit(code: CodePath, as_of: AsOf, conn: Conn):
     return await lineage.legacy_unit(conn, code, as_of)
 
 
-@router.get("/v1/convert", summary="An old address to the new units (offline; lat/lon resolves splits)")
-async def convert_get(conn: Conn, as_of: AsOf,
+def _converter(request: Request):
+    """The in-memory converter of the worker's current snapshot (no database per address)."""
+    return request.app.state.lookup.get().converter
+
+
+@router.get("/v1/convert", summary="An old address to the new units (in memory; lat/lon resolves splits)")
+async def convert_get(request: Request, as_of: AsOf,
                       address: Annotated[str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'",
                                                     max_length=500)],
                       lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
                       lon: Annotated[float | None, Query(ge=-180, le=180)] = None):
-    return await convert.convert(conn, address, lat, lon, as_of)
+    return ORJSONResponse(_converter(request).convert(address, lat, lon, as_of))
 
 
 @router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)")
-async def convert_post(request: Request, conn: Conn, as_of: AsOf):
+async def convert_post(request: Request, as_of: AsOf):
     body = await request.body()
+    conv = _converter(request)
     if request.headers.get("content-type", "").startswith("text/csv"):
-        rows, fields = convert_batch.rows_from_csv(body.decode("utf-8-sig"))
-        results = await convert_batch.convert_rows(conn, rows, as_of)
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput("the CSV is not UTF-8 text", parameter="body") from None
+        rows, fields = convert_batch.rows_from_csv(text)
+        charge_rows(request, len(rows))
+        results = convert_batch.convert_rows(conv, rows, as_of)
         return Response(convert_batch.to_csv(rows, results, fields), media_type="text/csv; charset=utf-8")
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise InvalidInput("the body is neither JSON nor text/csv", parameter="body") from None
     rows = convert_batch.rows_from_json(payload)
-    results = await convert_batch.convert_rows(conn, rows, as_of)
-    return ORJSONResponse({"count": len(results), "results": results})
+    charge_rows(request, len(rows))
+    results = convert_batch.convert_rows(conv, rows, as_of)
+    return Response(orjson.dumps({"count": len(results), "results": results}), media_type="application/json")
 
 
 @router.get("/v1/changes", summary="Every change to units in a window (merged, split, retyped, renamed, created)")
