@@ -177,10 +177,17 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     t0 = time.monotonic()
     m: Matcher = data["matcher"]
     _stage_centres(conn, data)
+    centre_in = _centre_in(conn, data)
+    support = defaultdict(set)   # where the package and the old centre put an old commune: where to look
+    for c in m.cands.values():
+        if "vietnamadminunits" in c.sources and c.old[0] == "commune":
+            support[c.old].add(c.new[1])
+    for old, new in centre_in.items():
+        support[old].add(new[1])
+    notes6 = m.spelling_variants(support)
     cands = list(m.cands.values())
     dist = _measure(conn, data, cands)
-    centre_in = _centre_in(conn, data)
-    notes = resolve_groups(cands, dist)
+    notes = resolve_groups(cands, dist) + notes6
     vau_succ = defaultdict(set)
     for c in cands:
         if "vietnamadminunits" in c.sources:

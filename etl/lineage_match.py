@@ -17,6 +17,7 @@ from etl.lineage_text import COMMUNE_TYPES, DISTRICT_TYPES, Item, exact_key, loo
 
 TEXT_SOURCES = {"before_merger": "map_text", "before_merger_detail": "map_detail"}
 FUZZY_CUTOFF = 0.8
+SPELLING_CUTOFF = 0.6   # an unnamed old commune against the names in its likely successor's text
 PROVINCE_ALIASES = {"tphcm": "ho chi minh", "tp hcm": "ho chi minh", "hcm": "ho chi minh", "thu do ha noi": "ha noi"}
 
 
@@ -43,11 +44,17 @@ class Index:
             self.exact[k].append(u)
             self.loose[loose_key(k)].append(u)
 
-    def find(self, key: str, fuzzy: list | None = None, spelt: str | None = None) -> list[dict]:
+    def find(self, key: str, fuzzy: list | None = None, spelt: str | None = None, type_: str | None = None) -> list[dict]:
         """Units named `spelt` with its diacritics; only when none, by the folded `key`, then loosely.
-        (Folding first made Minh Quán and Minh Quân of one district one name.)"""
+        (Folding first made Minh Quán and Minh Quân of one district one name.) A written type counts
+        before the diacritics: "Thị trấn Thạnh An" is the thị trấn Thanh An, not the xã Thạnh An."""
         if spelt and self.spelt.get(spelt):
-            return self.spelt[spelt]
+            hits = self.spelt[spelt]
+            if type_ in COMMUNE_TYPES and all(h["type"] != type_ for h in hits):
+                typed = [h for h in self.exact.get(key, ()) if h["type"] == type_]
+                if typed:
+                    return typed
+            return hits
         if fuzzy is not None:
             fuzzy.append(None)   # marks a match without the exact spelling
         hits = self.exact.get(key) or self.loose.get(loose_key(key))
@@ -150,7 +157,10 @@ class Matcher:
                              evidence=_evidence(field_, n, it))
                     continue
             fuzzy: list = []
-            hits = self._narrow(communes.find(it.key, fuzzy, spelt=it.exact), it, n, districts)
+            if unchanged and name_key(self.old["commune"].get(n["code"], {}).get("name", "")) == it.key:
+                hits = [self.old["commune"][n["code"]]]   # "giữ nguyên": the old unit that kept the code
+            else:
+                hits = self._narrow(communes.find(it.key, fuzzy, spelt=it.exact, type_=it.type), it, n, districts)
             self.fuzzy.extend({"new": n["code"], "source": source, "text": it.name, "matched": h["full_name"],
                                "old": h["code"]} for f in fuzzy if f for h in hits)
             resolved.append((it, hits, bool(fuzzy)))
@@ -160,6 +170,9 @@ class Matcher:
                 best = max(context[h["parent_code"]] for h in hits)
                 if best:
                     hits = [h for h in hits if context[h["parent_code"]] == best]
+            # the written type last: texts keep types that changed (Long Khánh's "Xã Xuân Hòa" is a phường)
+            if it.type in COMMUNE_TYPES and len(hits) > 1:
+                hits = [h for h in hits if h["type"] == it.type] or hits
             if not hits:
                 self._unmatched(n, source, it, hits)
                 continue
@@ -181,19 +194,73 @@ class Matcher:
 
     @staticmethod
     def _narrow(hits: list[dict], it: Item, n: dict, districts: Index) -> list[dict]:
-        if it.district and len(hits) > 1:
+        if it.district:   # "(huyện Sông Hinh)": only that district's unit, none if it has no such name
             ds = {d["code"] for d in districts.find(it.district)}
-            hits = [h for h in hits if h["parent_code"] in ds] or hits
-        if it.type in COMMUNE_TYPES and len(hits) > 1:
-            hits = [h for h in hits if h["type"] == it.type] or hits
+            if ds:
+                hits = [h for h in hits if h["parent_code"] in ds]
         if len(hits) > 1:
             same_code = [h for h in hits if h["code"] == n["code"]]
             hits = same_code or hits
         return hits
 
+    # --- old communes no text names by their listed spelling ------------------------------
+    def spelling_variants(self, support: dict[tuple, set[str]]) -> list[dict]:
+        """Old communes without a text candidate, found in the texts of the new communes that the package
+        or the old centre points to, under another spelling ("Can Hồ" for Kan Hồ, "Nông trường Phong Hải"
+        for N.T Phong Hải, "Hòa Tú 2" for Hòa Tú II), or inside a whole old district a text names
+        ("Huyện Kiên Hải"). The text is the evidence; the package and the centre only say where to look."""
+        named = {c.old for c in self.cands.values() if c.sources & set(TEXT_SOURCES.values())}
+        notes = []
+        for code, u in self.old["commune"].items():
+            old = ("commune", code)
+            if old in named:
+                continue
+            found = None
+            for c in list(self.cands.values()):   # the whole district is named: its communes went there
+                if c.old == ("district", u["parent_code"]) and c.evidence:
+                    found = (c.new[1], next(iter(sorted(c.sources & set(TEXT_SOURCES.values())))),
+                             sorted(c.evidence)[0], f"its district is named whole")
+                    break
+            if found is None:
+                found = self._closest_spelling(u, support.get(old, set()))
+            if found is None:
+                continue
+            new, source, evidence, how = found
+            self.add(old, ("commune", new), source, evidence=evidence, loose=True)
+            notes.append({"rule": "R6", "old": code, "new": new, "level": "commune",
+                          "decision": f"R6 accepted: {u['full_name']} is not in the texts as listed; {how} "
+                                      f"({evidence})"})
+        return notes
+
+    def _closest_spelling(self, u: dict, news: set[str]):
+        target = _spelling(u["name"])
+        best = None
+        for new in sorted(news):
+            n = self.new["commune"].get(new)
+            if n is None:
+                continue
+            for field_, source in TEXT_SOURCES.items():
+                items, unchanged, _ = parse(n.get(field_))
+                if unchanged:
+                    items = [Item(name=n["name"], key=name_key(n["name"]), raw=n.get(field_) or "")]
+                for it in items:
+                    cand = _spelling(it.name)
+                    ratio = difflib.SequenceMatcher(None, target, cand).ratio()
+                    if len(min(target, cand, key=len)) >= 3 and (target.endswith(cand) or cand.endswith(target)):
+                        ratio = max(ratio, 0.9)
+                    if ratio >= SPELLING_CUTOFF and (best is None or ratio > best[0]):
+                        best = (ratio, new, source, _evidence(field_, n, it), f"the text writes {it.name!r}")
+        return best and best[1:]
+
     def _unmatched(self, n, source, it, hits) -> None:
         self.unmatched.append({"new": n["code"], "new_name": n["full_name"], "source": source, "text": it.name,
                                "why": "several old units fit" if hits else "no old unit of that name in the old provinces"})
+
+
+def _spelling(name: str) -> str:
+    """A name's letters for comparing spellings: folded, "Nông trường" as "NT", Roman numbers as digits."""
+    key = name_key(re.sub(r"(?i)^nông trường\s+", "NT ", name))
+    return key.replace("n t ", "nt ").replace(" ", "")
 
 
 def _evidence(field_: str, unit: dict, it: Item) -> str:

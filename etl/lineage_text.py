@@ -57,14 +57,21 @@ _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii"
 def name_key(name: str) -> str:
     """Folded name; numbers without leading zeros ("Phường 03" = "Phường 3"), "Phường IV" = "Phường 4"."""
     key = re.sub(r"\b0+(\d)", r"\1", fold(tone_style(nfc(name))))
-    return _ROMAN.get(key, key)
+    return _roman(key)
+
+
+def _roman(key: str) -> str:
+    """A Roman number as the last word ("IV", "Hòa Tú II") in digits."""
+    words = key.split(" ")
+    words[-1] = _ROMAN.get(words[-1], words[-1])
+    return " ".join(words)
 
 
 def exact_key(name: str) -> str:
     """The name with its diacritics (lower case, one tone-mark style, numbers as name_key has them):
     "Minh Quán" and "Minh Quân" differ here and fold to one name_key."""
     key = re.sub(r"\b0+(\d)", r"\1", " ".join(tone_style(nfc(name)).lower().split()))
-    return _ROMAN.get(key, key)
+    return _roman(key)
 
 
 def loose_key(key: str) -> str:

@@ -56,6 +56,11 @@ def keys(name: str) -> tuple[str, str]:
     return exact, fold_word(exact)
 
 
+# Wards numbered in Roman numerals (Phường I, III, IV of Vị Thanh) are also written with digits.
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+         "x": "10", "xi": "11", "xii": "12"}
+
+
 @dataclass(slots=True)
 class OldUnit:
     code: str
@@ -93,6 +98,9 @@ class AddressIndex:
             e, f = keys(u.name)
             exact[u.level][e].append(i)
             folded[u.level][f].append(i)
+            if e in ROMAN:
+                exact[u.level][ROMAN[e]].append(i)
+                folded[u.level][ROMAN[e]].append(i)
         for level, code, written, type_, _source in doc["aliases"]:
             i = self.by_code.get((level, code))
             if i is None:
@@ -106,11 +114,13 @@ class AddressIndex:
                 self.alias_types[(i, f)] = type_
         self.exact = {lvl: {k: tuple(v) for k, v in d.items()} for lvl, d in exact.items()}
         self.folded = {lvl: {k: tuple(v) for k, v in d.items()} for lvl, d in folded.items()}
-        # Names within a scope, for one-edit typos: folded key -> indices, per parent code.
+        # Names within a scope, for one-edit typos: folded key -> indices, per scope: ("province", None),
+        # ("district", province code), ("commune", district code), ("commune@province", province code).
         self.children: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for i, u in enumerate(self.units):
             f = keys(u.name)[1]
-            self.children[(u.level, u.parent if u.level == "commune" else u.province)][f].append(i)
+            scope = {"province": None, "district": u.province, "commune": u.parent}[u.level]
+            self.children[(u.level, scope)][f].append(i)
             if u.level == "commune":
                 self.children[("commune@province", u.province)][f].append(i)
         self.children = {k: dict(v) for k, v in self.children.items()}

@@ -45,13 +45,16 @@ TYPES = {
 class Tok:
     exact: str          # lower case, one tone style
     folded: str         # no diacritics
-    start: int          # offset in the part's text
+    start: int          # offsets in the part's text
+    end: int
     attached: bool      # glued to the previous word by . ' - without a space: never starts a name
     after: str          # the character right after the word ("." "'" " " or "" at the end)
 
 
 def tokenize(text: str) -> list[Tok]:
     low = text.lower()
+    if len(low) != len(text):   # a letter whose lower case is longer (İ): offsets must fit the text
+        low = "".join(c.lower()[:1] for c in text)
     out: list[Tok] = []
     prev_end = -1
     for m in WORD.finditer(low):
@@ -61,12 +64,12 @@ def tokenize(text: str) -> list[Tok]:
         after = low[e] if e < len(low) else ""
         lm = LETTER_NUMBER.match(w) if len(w) > 1 and w[0] in "pfqx" else None
         if lm:   # "P12" -> "p" + "12"
-            out.append(Tok(lm.group(1), lm.group(1), s, attached, "0"))
+            out.append(Tok(lm.group(1), lm.group(1), s, s + 1, attached, "0"))
             num = exact_token(lm.group(2))
-            out.append(Tok(num, num, s + 1, True, after))
+            out.append(Tok(num, num, s + 1, e, True, after))
         else:
             x = exact_token(w)
-            out.append(Tok(x, fold_word(x), s, attached, after))
+            out.append(Tok(x, fold_word(x), s, e, attached, after))
         prev_end = e
     return out
 
@@ -279,10 +282,7 @@ def _street(parts: list[str], toks: list[list[Tok]], i: int) -> str | None:
     """What is left of the commune's part and the parts on its left, as written."""
     kept = [p for p in parts[:i]]
     if 0 <= i < len(parts) and toks[i]:
-        # toks[i] are the words left of the commune; the text up to the end of the last one
-        last = toks[i][-1]
-        end = last.start + len(WORD.match(parts[i].lower(), last.start).group())
-        kept.append(parts[i][:end])
+        kept.append(parts[i][:toks[i][-1].end])   # the words left of the commune, as written
     kept = [k.strip(" .-") for k in kept if k.strip(" .-")]
     return ", ".join(kept) or None
 
