@@ -184,10 +184,10 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
             support[c.old].add(c.new[1])
     for old, new in centre_in.items():
         support[old].add(new[1])
-    notes6 = m.spelling_variants(support)
+    m.spelling_variants(support)
     cands = list(m.cands.values())
     dist = _measure(conn, data, cands)
-    notes = resolve_groups(cands, dist) + notes6
+    notes = resolve_groups(cands, dist)
     vau_succ = defaultdict(set)
     for c in cands:
         if "vietnamadminunits" in c.sources:
@@ -197,7 +197,16 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     missing = [("commune", code) for code in m.old["commune"] if ("commune", code) not in mapped]
     extra, notes5 = fallback(missing, centre_in)
     edges += extra
-    kinds_and_defaults(edges, centre_in)
+    named = defaultdict(set)   # new commune -> old communes its texts name
+    for c in cands:
+        if c.old[0] == "commune" and c.sources & {"map_text", "map_detail"}:
+            named[c.new].add(c.old[1])
+    district = {code: u["parent_code"] for code, u in m.old["commune"].items()}
+
+    def neighbours(old, new) -> int:
+        return sum(1 for o in named[new] if o != old[1] and district.get(o) == district.get(old[1]))
+
+    kinds_and_defaults(edges, centre_in, neighbours)
     per_old = defaultdict(int)
     for e in edges:
         per_old[e["old"]] += 1

@@ -17,7 +17,10 @@ with the rule that decided it):
   R3 vietnamadminunits only: not an edge (no official text names it); listed with the centre's distance.
   R4 an ambiguous name in a text (the same old name in several districts): the alternative with
      other support, else the one whose centre is nearest, is kept.
-  R5 no text names a successor: not converted by a guess; listed (none on the 2025 data).
+  R5 no text names a successor: the new commune containing the old centre, flagged (none on the 2025 data).
+  R6 the text names the old commune in another spelling (Can Hồ for Kan Hồ, Nông trường Phong Hải for
+     N.T Phong Hải, Chơ GLong for Chơ Long), found among the texts of the new communes the package or the
+     old centre points to, or a whole old district named ("Huyện Kiên Hải"): accepted, the text quoted.
 Kind: part when an old unit has several successors or the text says only part of it went there;
 whole otherwise. Default successor of a split, among the text-named ones: the only one the text names
 without "part" (một phần, phần còn lại), else the one that kept the old unit's code, else
@@ -108,6 +111,8 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
                                               f"does (centre {_km(d)} from the polygon"
                                               f"{'' if d is None or d > NEAR_M else '; geometry would support it'})"})
             continue
+        if getattr(c, "variant", None) and not e["decision"]:   # R6: the text spells the old name otherwise
+            e["decision"] = f"R6 accepted: {c.variant}"
         if e["decision"]:
             disagreements.append({"rule": e["decision"][:2], "old": c.old[1], "new": c.new[1], "level": c.old[0],
                                   "sources": sorted(sources), "distance_m": d, "decision": e["decision"]})
@@ -132,8 +137,9 @@ def fallback(old_ids_without: list[tuple], centre_in: dict) -> tuple[list[dict],
     return edges, notes
 
 
-def kinds_and_defaults(edges: list[dict], centre_in: dict) -> None:
-    """Set kind and the default successor per old unit; the default's `decision` says what chose it."""
+def kinds_and_defaults(edges: list[dict], centre_in: dict, neighbours=lambda old, new: 0) -> None:
+    """Set kind and the default successor per old unit; the default's `decision` says what chose it.
+    `neighbours(old, new)`: how many other communes of the old unit's district the new unit's text names."""
     by_old = defaultdict(list)
     for e in edges:
         by_old[e["old"]].append(e)
@@ -144,8 +150,15 @@ def kinds_and_defaults(edges: list[dict], centre_in: dict) -> None:
             e["is_default"] = not split
         if not split:
             continue
+        # The package's default is overruled only when its text names no other commune of the old unit's
+        # district and another successor's text does: the package's name keys collided (Hòa Bình of Kim
+        # Thành sent to Hà Nam, whose text names the communes of another district).
+        most = max(neighbours(old, e["new"]) for e in es)
+        isolated = any(e["default"] and neighbours(old, e["new"]) == 0 for e in es)
         rules = (("the only successor the official text names without 'part'", [e for e in es if not e["part"]]),
                  ("the successor that kept the old code", [e for e in es if e["new"][1] == old[1]]),
+                 ("the successor whose text names other communes of its district (vietnamadminunits' default names none)",
+                  [e for e in es if isolated and most and neighbours(old, e["new"]) == most]),
                  ("vietnamadminunits' default", [e for e in es if e["default"]]),
                  ("the successor containing the old centre", [e for e in es if centre_in.get(old) == e["new"]]))
         why, best = next(((why, pick[0]) for why, pick in rules if len(pick) == 1), (None, None))

@@ -31,6 +31,7 @@ class Candidate:
     group: int | None = None              # alternatives for one ambiguous name: keep the best one
     evidence: set[str] = field(default_factory=set)   # the official texts naming the edge, as written
     loose: bool = False                   # the text's name matched only without diacritics or by spelling
+    variant: str | None = None            # the text spells the old name otherwise: how (rule R6)
 
 
 class Index:
@@ -82,9 +83,12 @@ class Matcher:
         self.groups = 0
         self.fuzzy: list[tuple[str, str]] = []
 
-    def add(self, old, new, source, part=False, default=None, group=None, evidence=None, loose=False) -> None:
+    def add(self, old, new, source, part=False, default=None, group=None, evidence=None, loose=False,
+            variant=None) -> None:
         c = self.cands.setdefault((old, new), Candidate(old, new))
         c.sources.add(source)
+        if variant and not c.variant:
+            c.variant = variant
         if evidence:
             c.evidence.add(evidence)
             c.loose = loose if len(c.evidence) == 1 else (c.loose and loose)
@@ -163,9 +167,10 @@ class Matcher:
                 hits = self._narrow(communes.find(it.key, fuzzy, spelt=it.exact, type_=it.type), it, n, districts)
             self.fuzzy.extend({"new": n["code"], "source": source, "text": it.name, "matched": h["full_name"],
                                "old": h["code"]} for f in fuzzy if f for h in hits)
-            resolved.append((it, hits, bool(fuzzy)))
-        context = Counter(h[0]["parent_code"] for _, h, _ in resolved if len(h) == 1)
-        for it, hits, loose in resolved:
+            close = next((f for f in fuzzy if f), None)
+            resolved.append((it, hits, bool(fuzzy), close))
+        context = Counter(h[0]["parent_code"] for _, h, _, _ in resolved if len(h) == 1)
+        for it, hits, loose, close in resolved:
             if len(hits) > 1 and context:
                 best = max(context[h["parent_code"]] for h in hits)
                 if best:
@@ -182,8 +187,9 @@ class Matcher:
                 group = self.groups
             ev = _evidence(field_, n, it)
             for h in hits:
+                variant = f"the text writes {it.name!r} for {h['full_name']}, a close spelling" if close else None
                 self.add(("commune", h["code"]), ("commune", n["code"]), source, part=it.part, group=group,
-                         evidence=ev, loose=loose)
+                         evidence=ev, loose=loose, variant=variant)
                 for t, key in it.into:   # "(phần còn lại sau khi sáp nhập vào phường X)": X took the rest
                     for x in news.find(key):
                         self.add(("commune", h["code"]), ("commune", x["code"]), source, part=True, group=group,
@@ -204,7 +210,7 @@ class Matcher:
         return hits
 
     # --- old communes no text names by their listed spelling ------------------------------
-    def spelling_variants(self, support: dict[tuple, set[str]]) -> list[dict]:
+    def spelling_variants(self, support: dict[tuple, set[str]]) -> list[str]:
         """Old communes without a text candidate, found in the texts of the new communes that the package
         or the old centre points to, under another spelling ("Can Hồ" for Kan Hồ, "Nông trường Phong Hải"
         for N.T Phong Hải, "Hòa Tú 2" for Hòa Tú II), or inside a whole old district a text names
@@ -226,10 +232,9 @@ class Matcher:
             if found is None:
                 continue
             new, source, evidence, how = found
-            self.add(old, ("commune", new), source, evidence=evidence, loose=True)
-            notes.append({"rule": "R6", "old": code, "new": new, "level": "commune",
-                          "decision": f"R6 accepted: {u['full_name']} is not in the texts as listed; {how} "
-                                      f"({evidence})"})
+            self.add(old, ("commune", new), source, evidence=evidence, loose=True,
+                     variant=f"{u['full_name']} is not in the texts as listed; {how}")
+            notes.append(code)
         return notes
 
     def _closest_spelling(self, u: dict, news: set[str]):

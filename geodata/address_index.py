@@ -23,7 +23,7 @@ import psycopg
 
 from geodata.text import _TONE_MOVES, fold_word, nfc
 
-FORMAT = "vngeo-addressindex/1"
+FORMAT = "vngeo-addressindex/2"
 FILE = "address.json"
 LEVELS = ("province", "district", "commune")
 
@@ -88,24 +88,23 @@ class AddressIndex:
         if doc.get("format") != FORMAT:
             raise ValueError(f"unsupported address index format {doc.get('format')!r}")
         self.version: str = doc["version"]
-        self.units = [OldUnit(*u) for u in doc["units"]]
+        self.units = [OldUnit(*u[:7]) for u in doc["units"]]
         self.by_code: dict[tuple[str, str], int] = {(u.level, u.code): i for i, u in enumerate(self.units)}
         exact: dict[str, dict[str, list[int]]] = {lvl: defaultdict(list) for lvl in LEVELS}
         folded: dict[str, dict[str, list[int]]] = {lvl: defaultdict(list) for lvl in LEVELS}
         # written type of an alias ("Quận 2" of Thủ Đức): the type it was written with, per (index, key)
         self.alias_types: dict[tuple[int, str], str | None] = {}
-        for i, u in enumerate(self.units):
-            e, f = keys(u.name)
+        for i, (u, row) in enumerate(zip(self.units, doc["units"])):
+            e, f = row[7], row[8]   # keys made at build
             exact[u.level][e].append(i)
             folded[u.level][f].append(i)
             if e in ROMAN:
                 exact[u.level][ROMAN[e]].append(i)
                 folded[u.level][ROMAN[e]].append(i)
-        for level, code, written, type_, _source in doc["aliases"]:
+        for level, code, written, type_, _source, e, f in doc["aliases"]:
             i = self.by_code.get((level, code))
             if i is None:
                 continue
-            e, f = keys(written)
             if i not in exact[level][e]:
                 exact[level][e].append(i)
                 self.alias_types[(i, e)] = type_
@@ -117,8 +116,8 @@ class AddressIndex:
         # Names within a scope, for one-edit typos: folded key -> indices, per scope: ("province", None),
         # ("district", province code), ("commune", district code), ("commune@province", province code).
         self.children: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for i, u in enumerate(self.units):
-            f = keys(u.name)[1]
+        for i, (u, row) in enumerate(zip(self.units, doc["units"])):
+            f = row[8]
             scope = {"province": None, "district": u.province, "commune": u.parent}[u.level]
             self.children[(u.level, scope)][f].append(i)
             if u.level == "commune":
@@ -161,10 +160,19 @@ class AddressIndex:
         return cls(orjson.loads((Path(directory) / FILE).read_bytes()))
 
 
+def current(directory: Path) -> bool:
+    """Whether the folder holds an address index of this format (written first in the file)."""
+    path = Path(directory) / FILE
+    if not path.exists():
+        return False
+    with open(path, "rb") as f:
+        return FORMAT.encode() in f.read(64)
+
+
 def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     """Write address.json for the loaded data into `directory` (the index folder being built)."""
-    units = [list(r) for r in conn.execute(UNITS_SQL).fetchall()]
-    aliases = [list(r) for r in conn.execute(ALIASES_SQL).fetchall()]
+    units = [[*r, *keys(r[3])] for r in conn.execute(UNITS_SQL).fetchall()]
+    aliases = [[*r, *keys(r[2])] for r in conn.execute(ALIASES_SQL).fetchall()]
     edges = [list(r) for r in conn.execute(EDGES_SQL).fetchall()]
     path = Path(directory) / FILE
     path.write_bytes(orjson.dumps({"format": FORMAT, "version": version, "units": units,

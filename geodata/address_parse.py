@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from geodata.address_index import WORD, AddressIndex, OldUnit, exact_token
 from geodata.errors import InvalidInput
-from geodata.text import fold_word, nfc
+from geodata.text import _TONE_MOVES, fold_word, nfc
 
 MAX_WINDOW = 8          # longest unit name in words, type word included
 TYPO_MIN_LEN = 5        # folded names shorter than this are not corrected ("Ea Bá" vs "Ea Bar")
@@ -29,7 +29,6 @@ PARTS = re.compile(r"[,;\n|]+")
 POSTCODE = re.compile(r"^\d{5,6}$")
 COUNTRY = {("viet", "nam"), ("vietnam",), ("vn",), ("vietnam", "republic"), ("socialist", "republic", "of", "vietnam")}
 LETTER_TYPES = {"p", "f", "x", "q", "h", "t"}
-LETTER_NUMBER = re.compile(r"^([pfqx])(\d+)$")     # "P12", "Q1", "F3": a type letter glued to a number
 # Type words (folded words) per level -> the unit type they name.
 TYPES = {
     "province": {("tinh",): "tinh", ("t",): "tinh", ("thanh", "pho"): "thanh_pho", ("tp",): "thanh_pho",
@@ -51,27 +50,54 @@ class Tok:
     after: str          # the character right after the word ("." "'" " " or "" at the end)
 
 
+_TOKENS: dict[str, list[Tok]] = {}   # parts repeat (provinces, districts): tokenised once; never mutated
+
+
 def tokenize(text: str) -> list[Tok]:
+    """Words of one part, lower case in one tone style, each with its folded form and what glues it.
+    The whole part is lowered, restyled and folded once (all three keep its length), then sliced."""
+    got = _TOKENS.get(text)
+    if got is None:
+        if len(_TOKENS) > 100_000:
+            _TOKENS.clear()
+        got = _TOKENS[text] = _tokenize(text)
+    return got
+
+
+def _tokenize(text: str) -> list[Tok]:
     low = text.lower()
     if len(low) != len(text):   # a letter whose lower case is longer (İ): offsets must fit the text
         low = "".join(c.lower()[:1] for c in text)
+    low = _TONE_END.sub(_tone, low)
+    folded = fold_word(low)
     out: list[Tok] = []
     prev_end = -1
+    n = len(low)
     for m in WORD.finditer(low):
-        w, s, e = m.group(), m.start(), m.end()
-        attached = prev_end >= 0 and s > prev_end and not low[prev_end:s].isspace() and low[s - 1] != " " \
-            and low[prev_end:s].strip() in (".", "'", "-", "’")
-        after = low[e] if e < len(low) else ""
-        lm = LETTER_NUMBER.match(w) if len(w) > 1 and w[0] in "pfqx" else None
-        if lm:   # "P12" -> "p" + "12"
-            out.append(Tok(lm.group(1), lm.group(1), s, s + 1, attached, "0"))
-            num = exact_token(lm.group(2))
+        s, e = m.span()
+        attached = s - 1 == prev_end and s > 0 and low[s - 1] in GLUE
+        after = low[e] if e < n else ""
+        w = low[s:e]
+        if w[0] in "pfqx" and len(w) > 1 and w[1:].isdigit():   # "P12" -> "p" + "12"
+            num = w[1:].lstrip("0") or "0"
+            out.append(Tok(w[0], w[0], s, s + 1, attached, "0"))
             out.append(Tok(num, num, s + 1, e, True, after))
+        elif w[0] == "0" and w.isdigit():
+            num = w.lstrip("0") or "0"
+            out.append(Tok(num, num, s, e, attached, after))
         else:
-            x = exact_token(w)
-            out.append(Tok(x, fold_word(x), s, e, attached, after))
+            out.append(Tok(w, folded[s:e], s, e, attached, after))
         prev_end = e
     return out
+
+
+GLUE = ".'-’"
+# Old-style tone placement at the end of a word (hòa -> hoà): geodata.text's table, applied to a whole part.
+_TONE_END = re.compile("(" + "|".join(_TONE_MOVES) + r")(?![^\W_])")
+
+
+def _tone(m: re.Match) -> str:
+    return _TONE_MOVES[m.group(1)]
 
 
 @dataclass
@@ -90,20 +116,32 @@ class _Hit:
     how: str                # exact / folded / typo
 
 
+# Type words by their first word, per level.
+_FIRST = {level: {} for level in TYPES}
+for _level, _words in TYPES.items():
+    for _w, _t in _words.items():
+        _FIRST[_level].setdefault(_w[0], []).append((_w, _t))
+
+
 def _type_of(window: list[Tok], level: str) -> list[tuple[int, str, bool]]:
     """Ways the window can start with a type word: (words taken, type, strong)."""
+    cands = _FIRST[level].get(window[0].folded)
+    if not cands:
+        return []
     out = []
-    for words, type_ in TYPES[level].items():
+    n = len(window)
+    for words, type_ in cands:
         k = len(words)
-        if len(window) > k and tuple(t.folded for t in window[:k]) == words:
-            if k == 1 and len(words[0]) == 1:   # a single letter
-                t = window[0]
-                if t.after in (".", "0") or (t.after == " " and window[1].exact.isdigit()):
-                    out.append((1, type_, True))
-                elif t.after == " ":
-                    out.append((1, type_, False))
-            else:
-                out.append((k, type_, True))
+        if n <= k or (k == 2 and window[1].folded != words[1]):
+            continue
+        if k == 1 and len(words[0]) == 1:   # a single letter: a type before "." or a number only
+            t = window[0]
+            if t.after in (".", "0") or (t.after == " " and window[1].exact.isdigit()):
+                out.append((1, type_, True))
+            elif t.after == " ":
+                out.append((1, type_, False))
+        else:
+            out.append((k, type_, True))
     return out
 
 
@@ -167,9 +205,12 @@ def _typo(ix: AddressIndex, toks: list[Tok], level: str, scope_keys: list[tuple[
     return None
 
 
+_COUNTRY_HINT = re.compile(r"(?i)(\d{5,6}|nam|vn|vietnam|republic)\W*$")
+
+
 def _drop_country(parts: list[str]) -> list[str]:
     """Drop a trailing country name and postcode (", Việt Nam", ", VN 700000")."""
-    while parts:
+    while parts and _COUNTRY_HINT.search(parts[-1]):
         toks = tokenize(parts[-1])
         n = len(toks)
         while n:

@@ -42,7 +42,7 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     """Build the index and the unit table for `version` under directory/version (atomic rename)."""
     target = directory / version
     if (target / "units.json").exists():
-        if not (target / address_index.FILE).exists():   # an index folder from before the address index
+        if not address_index.current(target):   # a folder from before this address index format
             address_index.build(conn, target, version)
         return target
     tmp = directory / f".{version}.building"
@@ -72,7 +72,7 @@ def ensure_built(url: str, state_dir: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     with psycopg.connect(url) as conn:
         version = conn.execute("SELECT version FROM geo.dataset").fetchone()[0]
-        if (root / version / "units.json").exists() and (root / version / address_index.FILE).exists():
+        if (root / version / "units.json").exists() and address_index.current(root / version):
             return root / version
         with open(root / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
