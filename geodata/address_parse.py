@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from geodata.address_index import WORD, AddressIndex, OldUnit, exact_token
+from geodata.address_index import WORD, AddressIndex, OldUnit
 from geodata.errors import InvalidInput
 from geodata.text import _TONE_MOVES, fold_word, nfc
 
