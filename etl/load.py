@@ -51,7 +51,7 @@ def _curated_files(settings: Settings) -> list[Path]:
     """Our own inputs besides the source folder: they change the data too."""
     here = Path(__file__).parent  # the ETL's own code shapes the data too
     return [GENERATIONS_FILE, *sorted(here.glob("*.py")), *sorted(here.with_name("geodata").glob("pointindex*.py")),
-            *sorted(here.with_name("geodata").glob("address_*.py")), *sorted((here.parent / "data" / "addresses").glob("*.csv")),
+            *sorted(here.with_name("geodata").glob("address_index.py")), *sorted((here.parent / "data" / "addresses").glob("*.csv")),
             *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
             *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql")),
             *sorted(settings.powers_dir.glob("*.csv"))]
