@@ -38,11 +38,9 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options"
 HTML_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
               b"img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
               b"font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from jsDelivr with an inline bootstrap.
-DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            b"img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-            b"font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
+# /docs and /redoc: Swagger UI / ReDoc from the service's own /static/vendor, with an inline bootstrap.
+DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            b"img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
             b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 

@@ -17,7 +17,7 @@ from geodata.powers import POWER_COUNTS_JOIN
 
 REFORM = date(2025, 7, 1)
 FIELDS = ("code", "name", "full_name", "name_en", "type", "level", "province", "population", "area",
-          "density", "powers", "changed", "lon", "lat")
+          "density", "powers", "changed", "lon", "lat", "flags")
 
 # The generation containing the day: units whose version starts on its first day changed then
 # (the reform itself replaced everything, so it highlights nothing).
@@ -33,10 +33,27 @@ SELECT u.code, u.name, u.full_name, u.name_en, u.type, u.level, u.province_code 
          AS density,
        pc.total AS powers,
        (lower(u.valid) = %(gen_from)s::date AND %(gen_from)s::date > %(reform)s::date) AS changed,
-       round(ST_X(u.label_point)::numeric, 5)::float8 AS lon, round(ST_Y(u.label_point)::numeric, 5)::float8 AS lat
+       round(ST_X(u.label_point)::numeric, 5)::float8 AS lon, round(ST_Y(u.label_point)::numeric, 5)::float8 AS lat,
+       -- why a mapped figure is withheld or doubted (the viewer hatches it and says why)
+       nullif(jsonb_strip_nulls(jsonb_build_object('population', u.flags ->> 'population',
+                                                   'area_km2', u.flags ->> 'area_km2')), '{{}}'::jsonb) AS flags
 FROM geo.units u {POWER_COUNTS_JOIN}
 WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
+
+# Each province's seat: the commune of that day its administrative centre names ("Phường X"),
+# placed at that commune's label point. A centre naming no commune of the province gives no point.
+CAPITALS_SQL = """
+SELECT p.code AS province, c.name, round(ST_X(c.label_point)::numeric, 5)::float8 AS lon,
+       round(ST_Y(c.label_point)::numeric, 5)::float8 AS lat
+FROM geo.units p
+JOIN LATERAL (
+  SELECT c.name, c.label_point FROM geo.units c
+  WHERE c.level = 'commune' AND c.province_code = p.code AND c.valid @> %(as_of)s::date AND c.label_point IS NOT NULL
+    AND p.admin_center IS NOT NULL AND position(lower(c.full_name) IN lower(p.admin_center)) > 0
+  ORDER BY length(c.full_name) DESC LIMIT 1) c ON true
+WHERE p.level = 'province' AND p.valid @> %(as_of)s::date
+ORDER BY p.code"""
 
 # Coarser than /v1/units?geometry=simplified (~200 m, 4 decimals): the whole country in one answer.
 GEOJSON_SQL = f"""
@@ -63,9 +80,10 @@ async def units_table(conn: AsyncConnection, as_of: date) -> bytes:
     gen = await generation(conn, as_of)
     rows = await (await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"],
                                                  "reform": REFORM})).fetchall()
+    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of})).fetchall()
     return orjson.dumps({"as_of": as_of, "generation": gen["id"], "generation_from": gen["valid_from"],
                          "attribution": ATTRIBUTION, "fields": FIELDS,
-                         "rows": [[r[f] for f in FIELDS] for r in rows]})
+                         "rows": [[r[f] for f in FIELDS] for r in rows], "capitals": capitals})
 
 
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()
