@@ -88,6 +88,13 @@ async def units_table(as_of: AsOf, conn: Conn):
                     headers={"Cache-Control": "max-age=300"})
 
 
+@router.get("/viewer/seats.geojson", tags=["viewer"],
+            summary="Communes' seats of a day as labelled points (approximate; the viewer's street-zoom orientation)")
+async def seats_geojson(as_of: AsOf, conn: Conn):
+    return Response(await viewer_data.seats_geojson(conn, as_of), media_type="application/geo+json",
+                    headers={"Cache-Control": "max-age=300"})
+
+
 @router.get("/viewer/legacy-outlines.geojson", tags=["viewer"],
             summary="Old provinces and districts as outlines, only where the lineage gives them exactly")
 async def legacy_outlines_geojson(conn: Conn):

@@ -3,7 +3,7 @@
 import { getJSON, getOptional, Problem, readState, writeState, isDay } from "./api.js";
 import { t, setLang, getLang, esc, fmt } from "./i18n.js";
 import * as layers from "./layers.js";
-import { unitHTML, legacyHTML, pointHTML, missHTML, problemText } from "./panel.js";
+import { unitHTML, legacyHTML, pointHTML, missHTML, problemText, flagWhy } from "./panel.js";
 import { renderCharts } from "./charts.js";
 import { setupSearch } from "./search.js";
 
@@ -37,6 +37,7 @@ async function init() {
   $("attribution").textContent = meta.licence;
   const hadView = location.hash.length > 1;   // before MapLibre writes its own hash
   map = layers.createMap("map");
+  window.vnViewer = { map };                  // for scripts and the browser tests (read-only use)
   map.on("error", (e) => { if (e.error?.name !== "AbortError") console.error("map:", e.error?.message || e); });
   await new Promise((ok) => map.on("load", ok));
   bindControls();
@@ -100,7 +101,11 @@ async function setDay(date) {
   restyle();
   renderCharts($("charts"), { table, stats, selected });
   // Tests and scripts wait for this mark: the day's layers are drawn.
-  map.once("idle", () => { if (token === dayToken) document.body.dataset.day = date; });
+  map.once("idle", () => {
+    if (token !== dayToken) return;
+    document.body.dataset.day = date;
+    layers.loadLater(map, next, preReform(date));
+  });
   status(kind === "geojson" ? t("no_tiles") : "", 4000);
   return true;
 }
@@ -230,7 +235,8 @@ function tipText(props, level) {
   const why = layers.flagReason(row, m);
   const v = row ? row[m] : props[m];
   const shown = v === null || v === undefined ? t("no_data") : `${fmt(v, m === "area" ? 2 : m === "density" ? 1 : 0)} ${t(layers.METRIC_UNITS[m])}`;
-  return `${name} — ${t(`m_${m}`)}: ${shown}${why ? ` ⚑ ${v === null || v === undefined ? t("withheld") : t("flagged")}: ${why}` : ""}`;
+  const none = v === null || v === undefined;
+  return `${name} — ${t(`m_${m}`)}: ${shown}${why ? ` ⚑ ${none ? t("withheld") : t("flagged")}: ${flagWhy(v, why)}` : ""}`;
 }
 
 function bindHover() {

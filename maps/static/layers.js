@@ -17,7 +17,7 @@ export function createMap(container) {
   const map = new maplibregl.Map({
     container, hash: true, center: [106.2, 16.1], zoom: 4.6, minZoom: 3, maxZoom: 16, dragRotate: false,
     attributionControl: { compact: true, customAttribution: "© vietnamese-provinces-database (MIT), sapnhap.bando.com.vn" },
-    style: { version: 8, glyphs: undefined, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#dfe8ee" } }] },
+    style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#dfe8ee" } }] },
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
   map.addControl(new maplibregl.ScaleControl(), "bottom-right");
@@ -91,7 +91,8 @@ export async function setPeriod(map, period, preReform, useTiles) {
         paint: { "line-color": "#00b8d9", "line-width": 3.5 } });
     }
   } else {
-    map.addSource("old-outlines", { type: "geojson", data: "/viewer/legacy-outlines.geojson" });
+    // filled in after the dots are drawn (loadLater): the first computation takes a while
+    map.addSource("old-outlines", { type: "geojson", data: EMPTY });
     map.addLayer({ id: "old-provinces-fill", type: "fill", source: "old-outlines", filter: ["==", ["get", "level"], "province"],
       paint: { "fill-color": ["case", ["get", "exact"], "#f3efe4", "#e6e6e6"], "fill-opacity": 0.9 } });
     map.addLayer({ id: "old-districts-line", type: "line", source: "old-outlines", filter: ["==", ["get", "level"], "district"], minzoom: 7,
@@ -120,10 +121,14 @@ export async function setPeriod(map, period, preReform, useTiles) {
       paint: { "text-color": "#1b2a38", "text-halo-color": "#fff", "text-halo-width": 1.4 } });
   }
   map.addSource("labels", { type: "geojson", data: EMPTY });
-  // Street-zoom orientation without a base map: each commune's label point and each province's
-  // seat of government (the commune its administrative centre names), as labelled points.
-  map.addLayer({ id: "seat-points", type: "circle", source: "labels", minzoom: 10, filter: ["==", ["get", "level"], "commune"],
-    paint: { "circle-radius": 3.5, "circle-color": "#1b2a38", "circle-stroke-color": "#fff", "circle-stroke-width": 1.2 } });
+  map.addSource("seats", { type: "geojson", data: EMPTY });
+  // Street-zoom orientation without a base map: communes' seats (fetched at street zoom only) and
+  // provinces' capitals, as labelled points.
+  map.addLayer({ id: "seat-points", type: "circle", source: "seats", minzoom: 10,
+    paint: { "circle-radius": 4, "circle-color": "#1b2a38", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
+  map.addLayer({ id: "seat-labels", type: "symbol", source: "seats", minzoom: 11,
+    layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-offset": [0, 0.7], "text-anchor": "top" },
+    paint: { "text-color": "#111", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
   map.addLayer({ id: "capital-points", type: "circle", source: "labels", minzoom: 6, filter: ["==", ["get", "level"], "capital"],
     paint: { "circle-radius": 5, "circle-color": "#b30000", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
   map.addLayer({ id: "province-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "province"], maxzoom: 8,
@@ -132,7 +137,7 @@ export async function setPeriod(map, period, preReform, useTiles) {
   map.addLayer({ id: "capital-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "capital"], minzoom: 8,
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-offset": [0, 0.8], "text-anchor": "top" },
     paint: { "text-color": "#7a0000", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
-  map.addLayer({ id: "commune-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "commune"], minzoom: 9,
+  map.addLayer({ id: "commune-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "commune"], minzoom: 9, maxzoom: 11,
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 11, "text-max-width": 6,
       "text-variable-anchor": ["top", "bottom", "left", "right"], "text-radial-offset": 0.5 },
     paint: { "text-color": "#222", "text-halo-color": "#fff", "text-halo-width": 1.2 } });
@@ -143,6 +148,20 @@ export async function setPeriod(map, period, preReform, useTiles) {
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 11, "text-offset": [0, 1.1], "text-anchor": "top" },
     paint: { "text-color": "#8c1010", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
   return kind;
+}
+
+// What waits for the first drawing, or for street zoom: old outlines, communes' seats.
+export function loadLater(map, period, preReform) {
+  if (preReform) map.getSource("old-outlines")?.setData("/viewer/legacy-outlines.geojson");
+  const seats = () => {
+    if (map.getZoom() < 10 || !map.getSource("seats") || map.__seats === period) return;
+    map.__seats = period;
+    map.getSource("seats").setData(`/viewer/seats.geojson?as_of=${period}`);
+  };
+  map.__seats = null;
+  if (map.__seatsHandler) map.off("zoomend", map.__seatsHandler);
+  map.__seatsHandler = preReform ? null : seats;
+  if (!preReform) { seats(); map.on("zoomend", seats); }
 }
 
 // Labels and orientation points from the day's table (label points) and its provinces' seats.

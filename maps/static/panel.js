@@ -67,13 +67,22 @@ function cameFrom(lineage) {
     + (changes.length ? `<h3>${t("changes")}</h3><ul class="list changes">${changes.join("")}</ul>` : "");
 }
 
+// Why a figure is flagged, in the page's language: the data's own note is English, so the
+// Vietnamese page says it in Vietnamese and keeps the note, marked as English, one click away.
+export function flagWhy(value, reason) {
+  const withheld = value === null || value === undefined;
+  return getLang() === "en" ? reason : t(withheld ? "why_withheld" : "why_flagged");
+}
+
 // A figure with its flag: withheld (no value) or flagged (a value the data itself doubts), with the reason.
 export function flaggedFigure(value, reason, id, text) {
   const attrs = id ? ` id="${id}"` : "";
   if (!reason) return `<span${attrs}>${text}</span>`;
-  const label = value === null || value === undefined ? t("withheld") : t("flagged");
-  return `<span${attrs} class="flagged" data-flagged="${value === null || value === undefined ? "withheld" : "flagged"}">${text}</span>`
-    + ` <span class="flag">⚑ ${esc(label)}</span><br><span class="flag-why">${esc(t("flag_reason"))}: ${esc(reason)}</span>`;
+  const withheld = value === null || value === undefined;
+  const note = getLang() === "en" ? "" : `<details class="note"><summary>${esc(t("data_note"))}</summary><span lang="en">${esc(reason)}</span></details>`;
+  return `<span${attrs} class="flagged" data-flagged="${withheld ? "withheld" : "flagged"}">${text}</span>`
+    + ` <span class="flag">⚑ ${esc(withheld ? t("withheld") : t("flagged"))}</span><br>`
+    + `<span class="flag-why">${esc(t("flag_reason"))}: ${esc(flagWhy(value, reason))}</span>${note}`;
 }
 
 // Powers grouped by sector, then by mechanism and legal basis, each linking to its source.
