@@ -65,7 +65,7 @@ def test_as_of_changes_attributes_not_geometry(http):
 
 def test_etag_304_and_cache(http):
     first = get_tile(http, "provinces", HCMC, 9, as_of="2026-01-02")
-    assert first.status_code == 200 and first.headers["etag"].startswith('"')
+    assert first.status_code == 200 and first.headers["etag"].startswith(('"', 'W/"'))
     assert "max-age" in first.headers["cache-control"]
     again = get_tile(http, "provinces", HCMC, 9, as_of="2026-01-02")
     assert again.headers["x-tile-cache"] == "hit" and again.content == first.content
