@@ -57,8 +57,7 @@ async def serve_tile(request: Request, layer_name: str, z: int, x: int, y: int, 
     # Each encoding is its own representation: its own ETag (weak, as the middleware marks any
     # compressed one), and Vary so a shared cache keeps them apart.
     headers = {"ETag": f'W/"{tag[1:-1]}-{encoding}"' if encoding else tag, "Vary": "Accept-Encoding",
-               "Cache-Control": _cache_control(explicit), "Access-Control-Allow-Origin": "*",
-               "Access-Control-Expose-Headers": "ETag"}
+               "Cache-Control": _cache_control(explicit)}   # CORS: api/middleware.py, like every public route
     if tag[1:-1] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     cache, key = _cache(request), (st.version, layer.name, period, z, x, y)
