@@ -21,7 +21,7 @@ from starlette_compress import CompressMiddleware, add_compress_type, remove_com
 EXTRA_TYPES = ("application/problem+json", "application/schema+json",
                "application/vnd.oai.openapi+json", "application/vnd.oai.openapi", "text/csv")
 MVT = "application/vnd.mapbox-vector-tile"
-MIN_SIZE = 500   # bytes: below this the headers cost more than compression saves
+MIN_SIZE = 0     # every answer a client asks compressed is compressed (a small one costs microseconds)
 LEVEL = 4        # brotli quality / gzip / zstd level: ~4x on GeoJSON at a few ms per MB
 
 # Encodings the tile routes precompress, in the server's order of preference.
