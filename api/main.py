@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from api.responses import JSON
 
-from api import admin, errors, middleware, openapi_extras
+from api import admin, compression, errors, middleware, openapi_extras
 from api.routes import lookup, meta, search, units
 from api.routes import powers as powers_routes
 from api.routes import lineage as lineage_routes
@@ -54,6 +54,7 @@ app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_re
               docs_url=None, redoc_url=None,  # served with local assets by api/routes/docs.py
               description="Vietnam's administrative units of every generation: lookup, lineage, powers, layers.")
 errors.install(app)
+compression.install(app)  # innermost of the middleware: negotiated zstd/brotli/gzip
 middleware.install(app)  # limits, rate limits, security headers, CORS: every route
 openapi_extras.install(app)
 for r in (lookup.router, tile_routes.hot_router, meta.router, units.router, search.router):  # hot routes first

@@ -243,12 +243,28 @@ def charge(request: Request, bucket: str = "tiles") -> None:
                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
+class PublicCORS(CORSMiddleware):
+    """CORS on every public route (the data is public and read-only: a MapLibre map on another site
+    reads the TileJSON, the tiles, the OGC API and the exports), never on the admin routes."""
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith("/v1/admin"):
+            return await self.app(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
+# Headers a cross-origin script may read: revalidation, rate limits, the CRS and licence of a file.
+CORS_EXPOSE = ["etag", "retry-after", "content-crs", "link", "content-disposition", "x-attribution",
+               "x-tile-cache"]
+
+
 def install(app: FastAPI, settings: Settings | None = None) -> None:
     """Outermost: the guard (so 413/414/429 carry security headers), then CORS, then the app."""
     s = settings or get_settings()
     origins = [o.strip() for o in s.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "OPTIONS"],
-                           allow_headers=["content-type", "accept"], expose_headers=["retry-after"], max_age=600)
+        app.add_middleware(PublicCORS, allow_origins=origins, allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                           allow_headers=["content-type", "accept", "accept-encoding", "if-none-match", "range"],
+                           expose_headers=CORS_EXPOSE, max_age=600)
     app.state.limits = Limits.from_settings(s)
     app.add_middleware(Guard, limits=app.state.limits, root=app)
