@@ -9,7 +9,7 @@ PORT ?= 8000
 
 ROOT := $(shell id -u)
 
-.PHONY: up down test bench system venv db load serve-bg assets chromium fuzz soak clients qgis
+.PHONY: up down test bench system venv db load serve-bg assets chromium a11y fuzz soak clients qgis
 
 up: system venv db load serve-bg
 	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
@@ -68,11 +68,17 @@ qgis:
 clients: system venv db load qgis
 	$(PY) -m pytest -q tests/test_gis_clients.py tests/test_qgis.py tests/test_exports.py
 
+# Test-only browser tools from npm (axe-core, Lighthouse) for tests/test_viewer_a11y.py.
+a11y: tests/a11y/node_modules/.installed
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 down:
 	@if [ -f $(STATE)/serve.pid ]; then kill $$(cat $(STATE)/serve.pid) 2>/dev/null || true; rm -f $(STATE)/serve.pid; fi
 	-$(VNGEO) db stop
 
-test: system venv db load chromium
+test: system venv db load chromium a11y
 	$(PY) -m pytest -q
 
 bench: system venv db load

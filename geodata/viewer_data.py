@@ -16,8 +16,9 @@ from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.powers import POWER_COUNTS_JOIN
 
 REFORM = date(2025, 7, 1)
-FIELDS = ("code", "name", "full_name", "name_en", "type", "level", "province", "population", "area",
-          "density", "powers", "changed", "lon", "lat", "flags")
+# Only what the page uses (the tiles carry full names): the table is part of the first load.
+# (names, label points and densities come with the tiles, or are computed by the page).
+FIELDS = ("code", "type", "level", "population", "area", "changed", "flags")
 
 # The generation containing the day: units whose version starts on its first day changed then
 # (the reform itself replaced everything, so it highlights nothing).
@@ -26,18 +27,13 @@ SELECT g.id, g.valid_from FROM geo.generations g
 WHERE (g.valid_from IS NULL OR g.valid_from <= %(d)s) AND (g.valid_to IS NULL OR g.valid_to >= %(d)s)
 ORDER BY g.ordinal DESC LIMIT 1"""
 
-TABLE_SQL = f"""
-SELECT u.code, u.name, u.full_name, u.name_en, u.type, u.level, u.province_code AS province,
-       u.population, round(u.area_km2::numeric, 2)::float8 AS area,
-       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
-         AS density,
-       pc.total AS powers,
+TABLE_SQL = """
+SELECT u.code, u.type, u.level, u.population, round(u.area_km2::numeric, 2)::float8 AS area,
        (lower(u.valid) = %(gen_from)s::date AND %(gen_from)s::date > %(reform)s::date) AS changed,
-       round(ST_X(u.label_point)::numeric, 5)::float8 AS lon, round(ST_Y(u.label_point)::numeric, 5)::float8 AS lat,
-       -- why a mapped figure is withheld or doubted (the viewer hatches it and says why)
-       nullif(jsonb_strip_nulls(jsonb_build_object('population', u.flags ->> 'population',
-                                                   'area_km2', u.flags ->> 'area_km2')), '{{}}'::jsonb) AS flags
-FROM geo.units u {POWER_COUNTS_JOIN}
+       -- which mapped figures are withheld or doubted (hatched; /v1/units/{code} says why)
+       nullif(jsonb_strip_nulls(jsonb_build_object('population', CASE WHEN u.flags ? 'population' THEN 1 END,
+                                                   'area_km2', CASE WHEN u.flags ? 'area_km2' THEN 1 END)), '{}'::jsonb) AS flags
+FROM geo.units u
 WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
 

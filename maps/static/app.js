@@ -10,6 +10,8 @@ import { setupSearch } from "./search.js";
 const REFORM = "2025-07-01";
 const PRE = "2025-06-30";                     // the pre-reform map: the old units on their last day
 const MIN_DATE = "2025-01-01";
+// A unit's proper name is its type word and its name ("Phường Ba Đình"), whatever the page's language.
+const TYPE_VI = { xa: "Xã", phuong: "Phường", dac_khu: "Đặc khu", tinh: "Tỉnh", thanh_pho: "Thành phố" };
 const $ = (id) => document.getElementById(id);
 const state = { colour: "population", level: "commune", lang: "vi", date: null, unit: null, old: null };
 const defaults = { ...state };
@@ -95,6 +97,8 @@ async function setDay(date) {
   if (token !== dayToken) return false;
   period = next;
   table = { ...tab, rows: tab.rows.map((r) => Object.fromEntries(tab.fields.map((f, i) => [f, r[i]]))) };
+  // density as the tiles compute it (people per official km², one decimal)
+  for (const r of table.rows) r.density = r.population > 0 && r.area > 0 ? Math.round((10 * r.population) / r.area) / 10 : null;
   byCode = new Map(table.rows.map((r) => [`${r.level}:${r.code}`, r]));
   stats = st;
   layers.setLabels(map, table);
@@ -187,7 +191,8 @@ async function selectLegacy(code, { fly, point, focus }) {
   if (preReform()) layers.select(map, code, "old");
   else if (map.getLayer("communes-selected")) {
     layers.select(map, null, null);
-    map.setFilter("communes-selected", ["in", ["get", "code"], ["literal", legacy.successors.map((s) => s.code)]]);
+    const succ = ["in", ["get", "code"], ["literal", legacy.successors.map((s) => s.code)]];
+    for (const id of ["communes-selected", "communes-low-selected"]) if (map.getLayer(id)) map.setFilter(id, succ);
   }
   renderCharts($("charts"), { table, stats, selected: null });
   if (fly && legacy.unit.centre) map.flyTo({ center: legacy.unit.centre, zoom: Math.max(map.getZoom(), 11) });
@@ -229,7 +234,7 @@ async function clickAt(e, { focus = false } = {}) {
 // The hover tip: the unit's name and the value the map shows for it (or why it shows none).
 function tipText(props, level) {
   const row = byCode.get(`${level}:${props.code}`);
-  const name = props.full_name || row?.full_name || props.name;
+  const name = props.full_name || `${TYPE_VI[props.type] || ""} ${props.name}`.trim();
   const m = state.colour;
   if (m === "type") return `${name} — ${t(props.type || row?.type)}`;
   const why = layers.flagReason(row, m);
@@ -244,14 +249,14 @@ function bindHover() {
   const tip = $("tip");
   map.on("mousemove", (e) => {
     const pre = preReform();
-    const id = pre ? "legacy-points" : state.level === "province" ? "provinces-fill" : "communes-fill";
-    const src = pre ? "legacy" : state.level === "province" ? "provinces" : "communes";
-    const f = map.getLayer(id) ? (pre
-      ? map.queryRenderedFeatures([[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]], { layers: [id] })[0]
-      : map.queryRenderedFeatures(e.point, { layers: [id] })[0]) : null;
+    const ids = (pre ? ["legacy-points"] : state.level === "province" ? ["provinces-fill"] : ["communes-fill", "communes-low-fill"])
+      .filter((id) => map.getLayer(id));
+    const f = !ids.length ? null : pre
+      ? map.queryRenderedFeatures([[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]], { layers: ids })[0]
+      : map.queryRenderedFeatures(e.point, { layers: ids })[0];
     if (hovered && (!f || f.id !== hovered.id)) map.setFeatureState(hovered, { hover: false });
     if (f && f.id !== undefined) {
-      hovered = { source: src, id: f.id, ...(f.sourceLayer ? { sourceLayer: f.sourceLayer } : {}) };
+      hovered = { source: f.source, id: f.id, ...(f.sourceLayer ? { sourceLayer: f.sourceLayer } : {}) };
       map.setFeatureState(hovered, { hover: true });
       tip.hidden = false;
       tip.textContent = pre ? `${f.properties.full_name}${f.properties.split ? ` (${t("k_split")})` : ""}`

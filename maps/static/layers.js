@@ -5,6 +5,8 @@
 import { t, fmt } from "./i18n.js";
 
 const NA = "#d3d7da";
+const LOW_ZOOM = 5;           // below it, the coarse "communes-low" source draws the communes
+const COMMUNE_SOURCES = ["communes", "communes-low"];
 const SEQ = ["#fff7bc", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#8c2d04"];
 // Unit types: xã light, phường dark, đặc khu darker still: told apart by lightness, not hue alone.
 const TYPES = { xa: "#c7e9a0", phuong: "#d95f0e", dac_khu: "#08519c", tinh: "#c7e9a0", thanh_pho: "#d95f0e" };
@@ -66,29 +68,44 @@ export async function setPeriod(map, period, preReform, useTiles) {
     kind = c.kind;
     map.addSource("communes", c.spec);
     map.addSource("provinces", p.spec);
+    // The country view draws communes from one coarser tile (z3, overzoomed; ~100 KB) instead of
+    // the z4 ones (~230 KB): a source is fetched only while a layer of it is in its zoom range.
+    const communeSources = [["communes", kind === "tiles" ? { minzoom: LOW_ZOOM } : {}]];
+    if (kind === "tiles") {
+      map.addSource("communes-low", { ...c.spec, maxzoom: 3 });   // z3 tiles, overzoomed
+      communeSources.push(["communes-low", { maxzoom: LOW_ZOOM }]);
+    }
     const sl = (name) => (c.kind === "tiles" ? { "source-layer": name } : {});
-    for (const lvl of ["communes", "provinces"]) {
-      map.addLayer({ id: `${lvl}-fill`, type: "fill", source: lvl, ...sl(lvl), ...(lvl === "provinces" ? { layout: { visibility: "none" } } : {}),
-        paint: { "fill-color": NA, "fill-opacity": 0.85 } });
-      map.addLayer({ id: `${lvl}-flagged`, type: "fill", source: lvl, ...sl(lvl), filter: none,
+    for (const [src, range] of communeSources) {
+      map.addLayer({ id: `${src}-fill`, type: "fill", source: src, ...sl("communes"), ...range, paint: { "fill-color": NA, "fill-opacity": 0.85 } });
+      map.addLayer({ id: `${src}-flagged`, type: "fill", source: src, ...sl("communes"), ...range, filter: none,
         paint: { "fill-pattern": "hatch", "fill-opacity": 0.9 } });
     }
-    map.addLayer({ id: "communes-line", type: "line", source: "communes", ...sl("communes"),
-      paint: { "line-color": "#ffffff", "line-opacity": ["interpolate", ["linear"], ["zoom"], 5, 0.25, 9, 0.9], "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.2, 10, 1] } });
+    map.addLayer({ id: "provinces-fill", type: "fill", source: "provinces", ...sl("provinces"), layout: { visibility: "none" },
+      paint: { "fill-color": NA, "fill-opacity": 0.85 } });
+    map.addLayer({ id: "provinces-flagged", type: "fill", source: "provinces", ...sl("provinces"), filter: none,
+      paint: { "fill-pattern": "hatch", "fill-opacity": 0.9 } });
+    for (const [src, range] of communeSources) {
+      map.addLayer({ id: `${src}-line`, type: "line", source: src, ...sl("communes"), ...range,
+        paint: { "line-color": "#ffffff", "line-opacity": ["interpolate", ["linear"], ["zoom"], 5, 0.25, 9, 0.9], "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.2, 10, 1] } });
+    }
     map.addLayer({ id: "provinces-line", type: "line", source: "provinces", ...sl("provinces"),
       paint: { "line-color": "#34495e", "line-width": ["interpolate", ["linear"], ["zoom"], 4, 0.6, 9, 2] } });
+    const mainRange = communeSources[0][1];     // no layer may keep the detailed source in use below LOW_ZOOM
     for (const lvl of ["communes", "provinces"]) {
-      map.addLayer({ id: `${lvl}-hover`, type: "line", source: lvl, ...sl(lvl),
+      map.addLayer({ id: `${lvl}-hover`, type: "line", source: lvl, ...sl(lvl), ...(lvl === "communes" ? mainRange : {}),
         paint: { "line-color": "#111", "line-width": 2.5, "line-opacity": ["case", ["boolean", ["feature-state", "hover"], false], 1, 0] } });
     }
     // What changed at the start of the period: communes and provinces alike, the province wider.
     map.addLayer({ id: "changed-province-line", type: "line", source: "provinces", ...sl("provinces"), filter: none,
       paint: { "line-color": "#b0009a", "line-width": 3.2, "line-dasharray": [2, 1] } });
-    map.addLayer({ id: "changed-line", type: "line", source: "communes", ...sl("communes"), filter: none,
-      paint: { "line-color": "#d100b5", "line-width": 2.2, "line-dasharray": [2, 1] } });
-    for (const lvl of ["communes", "provinces"]) {
-      map.addLayer({ id: `${lvl}-selected`, type: "line", source: lvl, ...sl(lvl), filter: none,
-        paint: { "line-color": "#00b8d9", "line-width": 3.5 } });
+    for (const [src, range] of communeSources) {
+      map.addLayer({ id: `${src}-changed`, type: "line", source: src, ...sl("communes"), ...range, filter: none,
+        paint: { "line-color": "#d100b5", "line-width": 2.2, "line-dasharray": [2, 1] } });
+    }
+    for (const [src, range] of [...communeSources, ["provinces", {}]]) {
+      map.addLayer({ id: `${src}-selected`, type: "line", source: src, ...sl(src === "provinces" ? "provinces" : "communes"), ...range,
+        filter: none, paint: { "line-color": "#00b8d9", "line-width": 3.5 } });
     }
   } else {
     // filled in after the dots are drawn (loadLater): the first computation takes a while
@@ -131,16 +148,19 @@ export async function setPeriod(map, period, preReform, useTiles) {
     paint: { "text-color": "#111", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
   map.addLayer({ id: "capital-points", type: "circle", source: "labels", minzoom: 6, filter: ["==", ["get", "level"], "capital"],
     paint: { "circle-radius": 5, "circle-color": "#b30000", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
-  map.addLayer({ id: "province-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "province"], maxzoom: 8,
-    layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-max-width": 7 },
-    paint: { "text-color": "#1b2a38", "text-halo-color": "#fff", "text-halo-width": 1.4 } });
+  if (!preReform) {   // names from the tiles' label points (or the fallback polygons)
+    const lab = (name) => (kind === "tiles" ? { "source-layer": `${name}_labels` } : {});
+    map.addLayer({ id: "province-labels", type: "symbol", source: "provinces", ...lab("provinces"), maxzoom: 8,
+      layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-max-width": 7 },
+      paint: { "text-color": "#1b2a38", "text-halo-color": "#fff", "text-halo-width": 1.4 } });
+    map.addLayer({ id: "commune-labels", type: "symbol", source: "communes", ...lab("communes"), minzoom: 9, maxzoom: 11,  // (z >= LOW_ZOOM)
+      layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 11, "text-max-width": 6,
+        "text-variable-anchor": ["top", "bottom", "left", "right"], "text-radial-offset": 0.5 },
+      paint: { "text-color": "#222", "text-halo-color": "#fff", "text-halo-width": 1.2 } });
+  }
   map.addLayer({ id: "capital-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "capital"], minzoom: 8,
     layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 12, "text-offset": [0, 0.8], "text-anchor": "top" },
     paint: { "text-color": "#7a0000", "text-halo-color": "#fff", "text-halo-width": 1.5 } });
-  map.addLayer({ id: "commune-labels", type: "symbol", source: "labels", filter: ["==", ["get", "level"], "commune"], minzoom: 9, maxzoom: 11,
-    layout: { "text-field": ["get", "name"], "text-font": FONT, "text-size": 11, "text-max-width": 6,
-      "text-variable-anchor": ["top", "bottom", "left", "right"], "text-radial-offset": 0.5 },
-    paint: { "text-color": "#222", "text-halo-color": "#fff", "text-halo-width": 1.2 } });
   map.addSource("predecessors", { type: "geojson", data: EMPTY });
   map.addLayer({ id: "pred-points", type: "circle", source: "predecessors",
     paint: { "circle-radius": 6, "circle-color": ["case", ["==", ["get", "kind"], "part"], "#ff7f00", "#e31a1c"], "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
@@ -164,10 +184,9 @@ export function loadLater(map, period, preReform) {
   if (!preReform) { seats(); map.on("zoomend", seats); }
 }
 
-// Labels and orientation points from the day's table (label points) and its provinces' seats.
+// The provinces' capitals of the day's table, as labelled points.
 export function setLabels(map, table) {
-  const features = table.rows.filter((r) => r.lon !== null && r.lon !== undefined).map((r) => ({
-    type: "Feature", geometry: { type: "Point", coordinates: [r.lon, r.lat] }, properties: { name: r.name, level: r.level, code: r.code } }));
+  const features = [];
   for (const c of table.capitals || []) features.push({ type: "Feature", geometry: { type: "Point", coordinates: [c.lon, c.lat] },
     properties: { name: c.name, level: "capital", code: c.province } });
   map.getSource("labels")?.setData({ type: "FeatureCollection", features });
@@ -230,13 +249,19 @@ export function applyStyle(map, { metric, level, table, changed, changedProvince
   if (!map.getLayer("communes-fill")) return null;
   const rows = table.rows.filter((r) => r.level === level);
   const { expr, items, flagged } = choropleth(metric, rows);
-  const [mine, other] = level === "province" ? ["provinces", "communes"] : ["communes", "provinces"];
-  map.setPaintProperty(`${mine}-fill`, "fill-color", expr);
-  map.setLayoutProperty(`${mine}-fill`, "visibility", "visible");
-  map.setLayoutProperty(`${other}-fill`, "visibility", "none");
-  map.setFilter(`${mine}-flagged`, ["in", ["get", "code"], ["literal", flagged]]);
-  map.setFilter(`${other}-flagged`, none);
-  map.setFilter("changed-line", ["in", ["get", "code"], ["literal", changed]]);
+  const sources = COMMUNE_SOURCES.filter((src) => map.getLayer(`${src}-fill`));
+  const fills = level === "province" ? ["provinces"] : sources;
+  const others = level === "province" ? sources : ["provinces"];
+  for (const src of fills) {
+    map.setPaintProperty(`${src}-fill`, "fill-color", expr);
+    map.setLayoutProperty(`${src}-fill`, "visibility", "visible");
+    map.setFilter(`${src}-flagged`, ["in", ["get", "code"], ["literal", flagged]]);
+  }
+  for (const src of others) {
+    map.setLayoutProperty(`${src}-fill`, "visibility", "none");
+    map.setFilter(`${src}-flagged`, none);
+  }
+  for (const src of sources) map.setFilter(`${src}-changed`, ["in", ["get", "code"], ["literal", changed]]);
   map.setFilter("changed-province-line", ["in", ["get", "code"], ["literal", changedProvinces]]);
   return { items, flagged: flagged.length };
 }
@@ -258,7 +283,7 @@ export function legendHTML(title, style, { changed = 0, changedProvinces = 0, ch
 
 export function select(map, code, level) {
   const f = ["==", ["get", "code"], code || ""];
-  const which = { "communes-selected": "commune", "provinces-selected": "province", "legacy-selected": "old" };
+  const which = { "communes-selected": "commune", "communes-low-selected": "commune", "provinces-selected": "province", "legacy-selected": "old" };
   for (const [id, lvl] of Object.entries(which)) if (map.getLayer(id)) map.setFilter(id, lvl === level ? f : none);
 }
 

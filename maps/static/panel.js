@@ -71,7 +71,7 @@ function cameFrom(lineage) {
 // Vietnamese page says it in Vietnamese and keeps the note, marked as English, one click away.
 export function flagWhy(value, reason) {
   const withheld = value === null || value === undefined;
-  return getLang() === "en" ? reason : t(withheld ? "why_withheld" : "why_flagged");
+  return getLang() === "en" && typeof reason === "string" ? reason : t(withheld ? "why_withheld" : "why_flagged");
 }
 
 // A figure with its flag: withheld (no value) or flagged (a value the data itself doubts), with the reason.
