@@ -138,9 +138,9 @@ class NameIndex:
         out = []
         for cut in range(1, len(words)):
             name, place = " ".join(words[:cut]), " ".join(words[cut:])
-            for key, match in self._candidates(name).items():
-                if match < 4.0:
-                    continue
+            if name not in self.by_key:       # the name part must be a whole name ("1", "ba dinh")
+                continue
+            for key, match in ((name, 5.0),):
                 for i in self.by_key[key]:
                     e = self.entries[i]
                     if day and not _valid_on(e, day):
@@ -148,9 +148,9 @@ class NameIndex:
                     d = self.districts.get(e.get("parent_code") or "") if e["level"] == "commune" else None
                     p = self.province_of(e) or {}
                     where = " ".join(x.get("search_key") or "" for x in (d or {}, p))
-                    if f" {place}" in f" {where}":
+                    if f" {place} " in f" {where} ":
                         old = e["generation_from"] == "pre-2025"
-                        out.append((match + 2.0 + (0 if old else 0.5) + (1.0 if e["type"] in hint else 0), e))
+                        out.append((match + 1.0 + (0 if old else 0.5) + (1.0 if e["type"] in hint else 0), e))
         return out
 
     def _result(self, e: dict, score: float) -> dict:

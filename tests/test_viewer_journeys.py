@@ -103,7 +103,7 @@ def test_typing_a_date_loads_one_day_not_one_per_keystroke(page):
     loads = []
     pg.on("request", lambda r: "/viewer/units.json" in r.url and loads.append(r.url))
     field = pg.locator("#date")
-    field.click()
+    field.focus()                                # the month segment first
     pg.keyboard.type("06152026", delay=120)      # month, day, year as Chromium's en-US field takes them
     expect(field).to_have_value("2026-06-15")
     pg.wait_for_selector("body[data-day='2026-06-15']", state="attached", timeout=WAIT)
@@ -170,7 +170,7 @@ def test_phone_tap_shows_the_panel(browser, server):
         assert 0 <= nb["y"] and nb["y"] + nb["height"] <= 844, nb          # the result is on screen
         small = pg.evaluate("""() => [...document.querySelectorAll('button, select, input, a, [role=option]')]
             .filter(e => e.offsetParent && e.getBoundingClientRect().height > 0)
-            .filter(e => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; })
+            .filter(e => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 && r.right > 0 && r.left < innerWidth; })
             .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
             .map(e => e.id || e.className || e.textContent.slice(0, 20))""")
         assert small == [], small

@@ -44,8 +44,8 @@ async function init() {
   await new Promise((ok) => map.on("load", ok));
   bindControls();
   save();                                     // the URL drops what was refused
-  if (rejected.length) status(t("bad_state", { what: rejected.join(", ") }), 6000);
   await setDay(state.date);
+  if (rejected.length) status(t("bad_state", { what: rejected.join(", ") }), 8000);
   if (state.unit) {
     const code = state.unit;
     if (state.old || preReform()) await selectLegacy(code, { fly: !hadView, point: "" }).catch(() => dropSelection(code));
@@ -110,7 +110,8 @@ async function setDay(date) {
     document.body.dataset.day = date;
     layers.loadLater(map, next, preReform(date));
   });
-  status(kind === "geojson" ? t("no_tiles") : "", 4000);
+  if (kind === "geojson") status(t("no_tiles"), 4000);
+  else if ($("status").textContent === t("loading")) status("");   // keep any message said meanwhile
   return true;
 }
 
