@@ -123,7 +123,7 @@ export function setLang(next) {
   for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   const btn = document.getElementById("lang");
   btn.textContent = lang === "vi" ? "EN" : "VI";
-  btn.setAttribute("aria-label", lang === "vi" ? "English" : "Tiếng Việt");
+  btn.setAttribute("aria-label", lang === "vi" ? "EN – English" : "VI – Tiếng Việt");   // the visible text first
   btn.lang = lang === "vi" ? "en" : "vi";
 }
 
