@@ -236,3 +236,21 @@ def test_english_has_no_vietnamese_enums_and_no_raw_ones(page):
     assert "commune" not in pg.locator("#legend").inner_text()
     assert "người" in pg.locator("#legend").inner_text()                # units in the legend
     assert page.errors == []
+
+
+def test_keyboard_map_shows_crosshair_and_enter_looks_up(page):
+    pg = page.open("/#14/21.0287/105.8524")
+    canvas = pg.locator("canvas.maplibregl-canvas")
+    for _ in range(30):                          # tab through the page to the map, as a keyboard user
+        pg.keyboard.press("Tab")
+        if pg.evaluate("document.activeElement.classList.contains('maplibregl-canvas')"):
+            break
+    assert pg.evaluate("document.activeElement.classList.contains('maplibregl-canvas')")
+    expect(pg.locator("#crosshair")).to_be_visible()
+    outline = canvas.evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"
+    pg.keyboard.press("Enter")
+    expect(pg.locator("#unit-name")).to_contain_text("Hoàn Kiếm", timeout=20_000)
+    assert pg.evaluate("document.activeElement.id") == "unit-name"
+    page.shot("19-keyboard-crosshair")
+    assert page.errors == []

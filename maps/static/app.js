@@ -130,6 +130,7 @@ function restyle() {
 // --- selection --------------------------------------------------------------------------------
 function showPanel(render, { focus = false } = {}) {
   lastPanel = render;
+  if (isPhone()) $("tip").hidden = true;       // a tap is no hover: no tip left over the sheet
   $("details").innerHTML = render();
   if (isPhone()) $("panel").classList.add("open");
   $("sheet-toggle")?.setAttribute("aria-expanded", String($("panel").classList.contains("open")));
@@ -248,7 +249,9 @@ function tipText(props, level) {
 function bindHover() {
   let hovered = null;
   const tip = $("tip");
+  const noHover = matchMedia("(hover: none)");   // touch screens: a tap selects, nothing hovers
   map.on("mousemove", (e) => {
+    if (noHover.matches) return;
     const pre = preReform();
     const ids = (pre ? ["legacy-points"] : state.level === "province" ? ["provinces-fill"] : ["communes-fill", "communes-low-fill"])
       .filter((id) => map.getLayer(id));
@@ -334,7 +337,7 @@ function bindControls() {
   // Keyboard: arrows pan the focused map (MapLibre); Enter looks up the point under the crosshair.
   const canvas = map.getCanvas();
   canvas.setAttribute("aria-label", `${t("map")}. ${t("crosshair")}`);
-  canvas.addEventListener("focus", () => $("crosshair").hidden = false);
+  canvas.addEventListener("focus", () => { $("crosshair").hidden = !canvas.matches(":focus-visible"); });   // keyboard only
   canvas.addEventListener("blur", () => $("crosshair").hidden = true);
   canvas.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
