@@ -168,6 +168,7 @@ def test_phone_tap_shows_the_panel(browser, server):
         expect(name).to_be_visible(timeout=20_000)
         nb = name.bounding_box()
         assert 0 <= nb["y"] and nb["y"] + nb["height"] <= 844, nb          # the result is on screen
+        assert pg.locator("#tip").is_hidden()                               # a tap leaves no hover tip
         small = pg.evaluate("""() => [...document.querySelectorAll('button, select, input, a, [role=option]')]
             .filter(e => e.offsetParent && e.getBoundingClientRect().height > 0)
             .filter(e => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0 && r.right > 0 && r.left < innerWidth; })

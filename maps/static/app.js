@@ -216,6 +216,7 @@ function clearSelection() {
 // Click anywhere: the lookup answer for that point (the nearest commune at sea), with the coordinates.
 async function clickAt(e, { focus = false } = {}) {
   const point = { lat: e.lngLat.lat, lon: e.lngLat.lng };
+  if (isPhone()) $("tip").hidden = true;
   if (preReform()) {
     const hit = map.queryRenderedFeatures([[e.point.x - 8, e.point.y - 8], [e.point.x + 8, e.point.y + 8]], { layers: ["legacy-points"] })[0];
     if (hit) await selectLegacy(hit.properties.code, { fly: false, point: "", focus });
@@ -251,7 +252,8 @@ function bindHover() {
   const tip = $("tip");
   const noHover = matchMedia("(hover: none)");   // touch screens: a tap selects, nothing hovers
   map.on("mousemove", (e) => {
-    if (noHover.matches) return;
+    // (a mouse event made from a touch says so: a tap is no hover either)
+    if (noHover.matches || e.originalEvent?.sourceCapabilities?.firesTouchEvents) { tip.hidden = true; return; }
     const pre = preReform();
     const ids = (pre ? ["legacy-points"] : state.level === "province" ? ["provinces-fill"] : ["communes-fill", "communes-low-fill"])
       .filter((id) => map.getLayer(id));
