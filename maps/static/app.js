@@ -19,8 +19,10 @@ let selToken = 0;                            // the latest selection wins over a
 let map, meta, config = { tiles: false }, table = { rows: [] }, byCode = new Map(), stats = null, selected = null;
 let lastPanel = null, dayToken = 0, period = null, statusTimer = null;
 
-const status = (msg, ms = 0) => {
+// A short message for everyone, or (visual = false) for screen readers only.
+const status = (msg, ms = 0, visual = true) => {
   clearTimeout(statusTimer);
+  $("status").classList.toggle("sr", !visual);
   $("status").textContent = msg || "";
   if (msg && ms) statusTimer = setTimeout(() => { $("status").textContent = ""; }, ms);
 };
@@ -136,7 +138,7 @@ function showPanel(render, { focus = false } = {}) {
   $("sheet-toggle")?.setAttribute("aria-expanded", String($("panel").classList.contains("open")));
   const h = $("unit-name");
   if (h) {
-    status(h.textContent.trim(), 3000);       // one short announcement, not the whole panel
+    status(h.textContent.trim(), 3000, false);  // one short announcement, not the whole panel
     if (focus) h.focus({ preventScroll: isPhone() });
     if (isPhone()) $("panel").scrollTop = 0;
   }
