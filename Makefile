@@ -9,7 +9,7 @@ PORT ?= 8000
 
 ROOT := $(shell id -u)
 
-.PHONY: up down test bench system venv db load serve-bg assets chromium fuzz soak
+.PHONY: up down test bench system venv db load serve-bg assets chromium a11y fuzz soak clients qgis
 
 up: system venv db load serve-bg
 	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
@@ -59,11 +59,26 @@ maps/static/vendor/.installed: maps/package.json maps/package-lock.json maps/ven
 chromium:
 	@command -v chromium >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install chromium for the browser tests (apt-get install chromium)"; exit 1; }
 
+# QGIS for the real-client tests (a large install, so not part of `make test`'s prerequisites).
+qgis:
+	@{ command -v qgis >/dev/null && /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; } || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qgis python3-qgis gdal-bin >/dev/null; } || { echo "install QGIS: apt-get install qgis python3-qgis"; exit 1; }
+
+# The GIS clients against the real service: GDAL (ogr2ogr/ogrinfo with -where; the OAPIF and OGCAPI
+# drivers), OWSLib, and QGIS headless (OGC API layer, vector tiles, PostGIS view, a PNG in .vngeo/shots).
+clients: system venv db load qgis
+	$(PY) -m pytest -q tests/test_gis_clients.py tests/test_qgis.py tests/test_exports.py
+
+# Test-only browser tools from npm (axe-core, Lighthouse) for tests/test_viewer_a11y.py.
+a11y: tests/a11y/node_modules/.installed
+tests/a11y/node_modules/.installed: tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 down:
 	@if [ -f $(STATE)/serve.pid ]; then kill $$(cat $(STATE)/serve.pid) 2>/dev/null || true; rm -f $(STATE)/serve.pid; fi
 	-$(VNGEO) db stop
 
-test: system venv db load chromium
+test: system venv db load chromium a11y
 	$(PY) -m pytest -q
 
 bench: system venv db load

@@ -16,7 +16,13 @@ STATUS = {NotFound: 404, InvalidInput: 422, TooLarge: 413, Unavailable: 503}
 log = logging.getLogger("vngeo.api")
 
 
+def ogc_status(status: int, request: Request) -> int:
+    """OGC API – Features answers an invalid parameter with 400, where the rest of this API uses 422."""
+    return 400 if status == 422 and request.url.path.startswith("/ogc") else status
+
+
 def problem(status: int, title: str, detail: str, request: Request, headers: dict | None = None, **extra):
+    status = ogc_status(status, request)
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": str(request.url.path), **extra}
     return ProblemJSON(body, status_code=status, headers=headers)

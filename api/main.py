@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from api.responses import JSON
 
-from api import admin, errors, middleware, openapi_extras
+from api import admin, compression, errors, middleware, openapi_extras
 from api.routes import lookup, meta, search, units
 from api.routes import powers as powers_routes
 from api.routes import lineage as lineage_routes
 from api.routes import ogc_tiles, tiles as tile_routes
 from api.routes import ogc as ogc_routes
 from api.routes import exports as exports_routes
-from api.routes import viewer
+from api.routes import docs as docs_routes, viewer
 from etl.cluster import api_url
 from geodata.db import make_pool
 from geodata.lookup import SnapshotHolder
@@ -55,8 +55,10 @@ async def _keep_fresh(holder: SnapshotHolder, pool, every: float = 2.0) -> None:
         await asyncio.sleep(every)
 
 app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_response_class=JSON,
+              docs_url=None, redoc_url=None,  # served with local assets by api/routes/docs.py
               description="Vietnam's administrative units of every generation: lookup, lineage, powers, layers.")
 errors.install(app)
+compression.install(app)  # innermost of the middleware: negotiated zstd/brotli/gzip
 middleware.install(app)  # limits, rate limits, security headers, CORS: every route
 openapi_extras.install(app)
 for r in (lookup.router, tile_routes.hot_router, meta.router, units.router, search.router):  # hot routes first
@@ -66,6 +68,7 @@ app.include_router(lineage_routes.router)
 app.include_router(tile_routes.router)   # after lineage: its fixed /v1/layers paths first
 app.include_router(ogc_tiles.router)
 app.include_router(viewer.router)
+app.include_router(docs_routes.router)
 viewer.mount(app)
 admin.install(app)  # off unless VNGEO_ADMIN_TOKEN is set
 app.include_router(ogc_routes.router)

@@ -41,11 +41,9 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options"
 HTML_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
               b"img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
               b"font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from jsDelivr with an inline bootstrap.
-DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            b"img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-            b"font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
+# /docs and /redoc: Swagger UI / ReDoc from the service's own /static/vendor, with an inline bootstrap.
+DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            b"img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
             b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 
@@ -262,12 +260,28 @@ def charge_rows(request: Request, rows: int) -> None:
                             headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
+class PublicCORS(CORSMiddleware):
+    """CORS on every public route (the data is public and read-only: a MapLibre map on another site
+    reads the TileJSON, the tiles, the OGC API and the exports), never on the admin routes."""
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith("/v1/admin"):
+            return await self.app(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
+# Headers a cross-origin script may read: revalidation, rate limits, the CRS and licence of a file.
+CORS_EXPOSE = ["etag", "retry-after", "content-crs", "link", "content-disposition", "x-attribution",
+               "x-tile-cache"]
+
+
 def install(app: FastAPI, settings: Settings | None = None) -> None:
     """Outermost: the guard (so 413/414/429 carry security headers), then CORS, then the app."""
     s = settings or get_settings()
     origins = [o.strip() for o in s.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST", "OPTIONS"],
-                           allow_headers=["content-type", "accept"], expose_headers=["retry-after"], max_age=600)
+        app.add_middleware(PublicCORS, allow_origins=origins, allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                           allow_headers=["content-type", "accept", "accept-encoding", "if-none-match", "range"],
+                           expose_headers=CORS_EXPOSE, max_age=600)
     app.state.limits = Limits.from_settings(s)
     app.add_middleware(Guard, limits=app.state.limits, root=app)

@@ -156,6 +156,8 @@ def run(ours_tiles: dict | None = None) -> dict:
             res["ogr2ogr"][name] = ogr_import(base, peers.COLLECTIONS.get(name, "communes"))
         finally:
             srv.close()
+    from bench import clients_bench
+    res["clients"] = run_clients()
     res["seconds"] = time.monotonic() - t0
     return res
 
@@ -240,8 +242,36 @@ def print_report(res: dict) -> None:
         else:
             print(_check(f"{kind} >= 5x pygeoapi (pygeoapi does not honour crs)", False))
     print(_check("ogr2ogr import >= 5x faster than from pygeoapi", speedup.get("pygeoapi", 0) >= 5))
+    if "clients" in res:
+        from bench import clients_bench
+        clients_bench.print_report(res["clients"])
     print(f"  (this part took {res['seconds'] / 60:.1f} min)")
 
 
+def run_clients() -> dict:
+    """The GIS-clients part (bench/clients_bench.py): vn-geodata before and after, and pygeoapi."""
+    from bench import clients_bench
+    s = get_settings()
+    peers.install("pygeoapi")
+    res = {}
+    srv = start("vn-geodata", api_url(s))   # tile cache off does not matter here: no tiles asked
+    try:
+        for label, before in (("vn-geodata before", True), ("vn-geodata after", False)):
+            res[label] = clients_bench.measure("vn-geodata", srv.base, "/ogc", COLLECTION["vn-geodata"],
+                                               "communes", before)
+    finally:
+        srv.close()
+    srv = start("pygeoapi", api_url(s))
+    try:
+        res["pygeoapi"] = clients_bench.measure("pygeoapi", srv.base, "", COLLECTION["pygeoapi"],
+                                                peers.COLLECTIONS["pygeoapi"], False)
+    finally:
+        srv.close()
+    return res
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["clients"]:
+        from bench import clients_bench
+        sys.exit(clients_bench.print_report(run_clients()))
     sys.exit(print_report(run()))

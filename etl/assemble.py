@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import date
 
 from etl import corrections as corr_mod
+from etl.plausibility import implausible_population
 from etl.geometry import bbox_mismatch, geodesic_area_km2, label_point, to_multipolygon
 from etl.normalize import attribute_record
 from etl.sources import ATTRIBUTES_DIR, GEO_OBJECTS_SQL, Source
@@ -122,6 +123,10 @@ def unit_rows(versions: list[dict], physical: dict[tuple, dict], district_provin
             row.update({k: phys[k] for k in ("geom", "label_point", "area_km2_computed", "population", "area_km2",
                                              "admin_center", "phone", "website", "before_merger",
                                              "before_merger_detail", "gis_server_id", "flags", "sources")})
+            # per version: a retyped unit (xã -> phường) is held to its new type's floor
+            why = implausible_population(v["type"], row["population"], row["area_km2"])
+            if why and "population" not in row["flags"]:
+                row["flags"] = {**row["flags"], "population": why}
         elif v["generation_from"] != "pre-2025":
             row.update(flags={"geom": MISSING_REASON["geom"]}, sources={})
         else:

@@ -5,6 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
+from etl.plausibility import FLOORS
+
 # Units in force on each generation's first day (the pre-reform one: on its last day).
 COUNTS = """
 SELECT g.id, u.type, count(*) FROM {s}.generations g
@@ -15,7 +17,15 @@ MISSING = """
 SELECT u.code, u.full_name, f.key AS field, f.value #>> '{{}}' AS why
 FROM {s}.units u, jsonb_each(u.flags) f
 WHERE u.generation_from <> 'pre-2025' AND upper_inf(u.valid)
+  AND NOT (f.key = 'population' AND u.population IS NOT NULL)
 ORDER BY f.key, u.code"""
+
+# Populations present but flagged implausible (etl/plausibility.py: a floor per unit type).
+IMPLAUSIBLE = """
+SELECT u.code, u.full_name, u.type, u.population, u.area_km2, u.flags ->> 'population' AS why
+FROM {s}.units u
+WHERE upper_inf(u.valid) AND u.level = 'commune' AND u.population IS NOT NULL AND u.flags ? 'population'
+ORDER BY u.type, u.code"""
 
 AREA_DIFF = """
 SELECT code, full_name, area_km2, area_km2_computed,
@@ -70,6 +80,13 @@ def _rows_on_new_connection(dsn: str, sql: str, schema: str) -> list[tuple]:
         return _rows(conn, sql, schema)
 
 
+def _implausible(rows: list[tuple]) -> dict:
+    units = [{"code": c, "name": n, "type": t, "population": p, "area_km2": float(a) if a is not None else None, "why": w}
+             for c, n, t, p, a, w in rows]
+    return {"rule": {t: {"min_per_km2": d, "min_people": m} for t, (d, m) in FLOORS.items()},
+            "count": len(units), "units": units}
+
+
 def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
     counts: dict[str, dict] = {}
     for gen, type_, n in _rows(conn, COUNTS, schema):
@@ -90,6 +107,7 @@ def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
         "dataset_version": prep["version"],
         "counts": counts,
         "missing": {k: {"count": len(v), "units": v} for k, v in missing.items()},
+        "implausible_population": _implausible(_rows(conn, IMPLAUSIBLE, schema)),
         "area_official_vs_computed": [
             {"code": c, "name": n, "official_km2": float(a), "computed_km2": float(b), "diff_pct": float(d), "cause": cause}
             for c, n, a, b, d, cause in _rows(conn, AREA_DIFF, schema)],

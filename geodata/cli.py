@@ -109,6 +109,8 @@ def _print_summary(report: dict) -> None:
         click.echo(f"  {gen}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for field, m in report["missing"].items():
         click.echo(f"  missing/flagged {field}: {m['count']}")
+    if "implausible_population" in report:
+        click.echo(f"  implausible population (flagged): {report['implausible_population']['count']}")
     click.echo(f"  official vs computed area > 2%: {len(report['area_official_vs_computed'])}")
     applied = sum(c["applied"] for c in report["corrections"])
     click.echo(f"  corrections applied: {applied} of {len(report['corrections'])}")

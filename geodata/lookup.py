@@ -26,7 +26,7 @@ SELECT code, level, name, full_name, type, province_code,
        lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
 FROM geo.units WHERE level IN ('province', 'commune') AND lower(valid) >= %s ORDER BY level, code, lower(valid)"""
 NAMES_SQL = """
-SELECT code, level, type, province_code, name, full_name, search_key, generation_from,
+SELECT code, level, type, province_code, parent_code, name, full_name, search_key, generation_from,
        lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
 FROM geo.units ORDER BY level, code, lower(valid) NULLS FIRST"""
 GEOMS_SQL = """

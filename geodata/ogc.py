@@ -24,12 +24,20 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 _F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
 _F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
 _CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
+_T1 = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 CONFORMANCE = [
     _F1 + "core", _F1 + "oas30", _F1 + "html", _F1 + "geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     _F3 + "queryables", _F3 + "queryables-query-parameters", _F3 + "filter", _F3 + "features-filter",
     _CQL + "cql2-text", _CQL + "basic-cql2", _CQL + "advanced-comparison-operators",
+    # OGC API – Tiles Part 1 (api/routes/ogc_tiles.py): vector tiles of each collection, WebMercatorQuad
+    _T1 + "core", _T1 + "tileset", _T1 + "tilesets-list", _T1 + "geodata-tilesets", _T1 + "mvt", _T1 + "oas30",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset", "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
+# Each collection's vector tile layer (geodata/tiles.py): its tiles are linked from the collection.
+TILE_LAYERS = {"provinces": "provinces", "communes": "communes", "old_communes": "legacy-communes",
+               "lineage": "lineage"}
+TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 FIRST_DAY = "2025-07-01T00:00:00Z"   # boundaries exist from the reform on
 
 
@@ -53,6 +61,8 @@ def landing(base: str) -> dict:
             link(f"{base}/docs", "service-doc", HTML, "the API documentation"),
             link(f"{base}/ogc/conformance", "conformance", JSON, "conformance classes"),
             link(f"{base}/ogc/collections", "data", JSON, "the collections"),
+            link(f"{base}/ogc/tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON,
+                 "tile matrix sets"),
         ],
     }
 
@@ -75,6 +85,8 @@ def collection_doc(base: str, c: items.Collection, bbox: list[float] | None) -> 
             link(f"{url}/items?f=html", "items", HTML, f"{c.title}: features as HTML"),
             link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                  "application/schema+json", "queryable properties"),
+            *([link(f"{url}/tiles", TILESETS_VECTOR, JSON, f"{c.title}: vector tiles (OGC API – Tiles)")]
+              if c.id in TILE_LAYERS else []),
             link(f"{base}/v1/meta", "license", JSON, LICENCE),
         ],
     }
@@ -99,6 +111,27 @@ def queryables(base: str, c: items.Collection) -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{base}/ogc/collections/{c.id}/queryables", "type": "object",
             "title": c.title, "properties": props, "additionalProperties": False}
+
+
+def collection_items_path(template: dict, c: items.Collection) -> dict:
+    """/collections/{c.id}/items in the OpenAPI document: the generic operation without the
+    collectionId parameter, plus one query parameter per queryable (what GDAL reads to send
+    `-where` filters to the server)."""
+    import copy
+    item = copy.deepcopy(template)
+    op = item["get"]
+    op["operationId"] = f"get_items_{c.id}"
+    op["summary"] = f"{c.title}: features"
+    params = [p for p in op.get("parameters", ()) if p.get("name") != "collectionId"]
+
+    taken = {p["name"] for p in params}
+    for name, (_, typ) in c.props.items():
+        if name not in taken:
+            params.append({"name": name, "in": "query", "required": False, "style": "form", "explode": False,
+                           "description": f"only features whose {name} equals this (a queryable)",
+                           "schema": _JSON_SCHEMA_TYPE[typ]})
+    op["parameters"] = params
+    return item
 
 
 def parse_datetime(datetime_: str | None, as_of: str | None) -> date:

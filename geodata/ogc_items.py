@@ -8,6 +8,7 @@ version, collection and filter in each worker (cached), never once per page."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -193,6 +194,27 @@ async def extent(conn: AsyncConnection, c: Collection, as_of: date) -> list[floa
     row = await (await conn.execute(
         f"SELECT ST_XMin(b) x0, ST_YMin(b) y0, ST_XMax(b) x1, ST_YMax(b) y1 FROM ({sql}) s", {"d": as_of})).fetchone()
     return None if row is None or row["x0"] is None else [row["x0"], row["y0"], row["x1"], row["y1"]]
+
+
+def queryable_params(c: Collection, query: Mapping[str, str]) -> dict:
+    """Queryables given as query parameters (`?province_code=01`): property equality, typed."""
+    out = {}
+    for name, (_, typ) in c.props.items():
+        text = query.get(name)
+        if text is None:
+            continue
+        try:
+            out[name] = (int(text) if typ == "integer" else float(text) if typ == "number"
+                         else date.fromisoformat(text) if typ == "date" else _bool(text) if typ == "boolean" else text)
+        except ValueError:
+            raise InvalidInput(f"{name} must be a {typ}, got {text[:40]!r}", parameter=name) from None
+    return out
+
+
+def _bool(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
 
 
 def check_props(c: Collection, given: dict[str, str | None]) -> dict:

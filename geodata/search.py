@@ -27,11 +27,18 @@ PREFIXES = [
 ALIASES = {"hcm": "ho chi minh", "tphcm": "ho chi minh", "hn": "ha noi", "sg": "sai gon",
            "brvt": "ba ria vung tau", "ba ria vt": "ba ria vung tau"}
 
+# A short prefix glued to a number, as people write numbered units: "q1", "p.12", "q.10".
+GLUED = re.compile(r"^(q|p|h|tx|tt|tp)\.?\s*(\d+)\b(.*)$")
+
+
 def parse_query(q: str) -> tuple[str, list[str]]:
     """Folded query without its type prefix, and the unit types that prefix hints at."""
     folded = fold(q)
     if not folded:
         raise InvalidInput("q must contain letters or digits", parameter="q")
+    glued = GLUED.match(folded)
+    if glued:
+        folded = f"{glued[1]} {glued[2]}{glued[3]}"
     hint: list[str] = []
     for prefix, types in PREFIXES:
         if folded.startswith(prefix + " ") and len(folded) > len(prefix) + 1:
@@ -61,9 +68,12 @@ class NameIndex:
         for i, e in enumerate(names):
             self.by_code.setdefault(e["code"], []).append(i)
         self.provinces: dict[str, list[dict]] = {}
+        self.districts: dict[str, dict] = {}
         for e in names:
             if e["level"] == "province":
                 self.provinces.setdefault(e["code"], []).append(e)
+            elif e["level"] == "district":
+                self.districts[e["code"]] = e
 
     def _candidates(self, q: str) -> dict[str, float]:
         """Matching keys with a match score: exact 5, prefix 4, word prefix 3, typo 1.5-2.5."""
@@ -111,16 +121,47 @@ class NameIndex:
                 k = (e["level"], e["code"], old)
                 if k not in best or (e["valid_until"] or "9999") > (best[k][1]["valid_until"] or "9999"):
                     best[k] = (max(score, best.get(k, (0,))[0]), e)
+        # "phuong 1 da lat": a name followed by the place it is in (old district or province).
+        for score, e in self._qualified(folded, hint, day):
+            if (level and e["level"] != level) or (type_ and e["type"] != type_) or \
+               (province and e["province_code"] != province):
+                continue
+            k = (e["level"], e["code"], e["generation_from"] == "pre-2025")
+            if score > best.get(k, (0,))[0]:
+                best[k] = (score, e)
         ranked = sorted(best.values(), key=lambda se: (-se[0], se[1]["level"] != "province", se[1]["code"]))
         return [self._result(e, score) for score, e in ranked[:limit]]
+
+    def _qualified(self, folded: str, hint: list[str], day: str | None) -> list[tuple[float, dict]]:
+        """Units named by the first words whose old district or province is named by the rest."""
+        words = folded.split()
+        out = []
+        for cut in range(1, len(words)):
+            name, place = " ".join(words[:cut]), " ".join(words[cut:])
+            if name not in self.by_key:       # the name part must be a whole name ("1", "ba dinh")
+                continue
+            for key, match in ((name, 5.0),):
+                for i in self.by_key[key]:
+                    e = self.entries[i]
+                    if day and not _valid_on(e, day):
+                        continue
+                    d = self.districts.get(e.get("parent_code") or "") if e["level"] == "commune" else None
+                    p = self.province_of(e) or {}
+                    where = " ".join(x.get("search_key") or "" for x in (d or {}, p))
+                    if f" {place} " in f" {where} ":
+                        old = e["generation_from"] == "pre-2025"
+                        out.append((match + 1.0 + (0 if old else 0.5) + (1.0 if e["type"] in hint else 0), e))
+        return out
 
     def _result(self, e: dict, score: float) -> dict:
         old = e["generation_from"] == "pre-2025"
         p = self.province_of(e) or {}
+        d = self.districts.get(e.get("parent_code") or "") if old and e["level"] == "commune" else None
         until = date.fromisoformat(e["valid_until"]) if e["valid_until"] else None
         return {
             "code": e["code"], "name": e["name"], "full_name": e["full_name"], "type": e["type"], "level": e["level"],
             "province": {"code": e["province_code"], "name": p.get("name"), "full_name": p.get("full_name")},
+            **({"district": {"code": d["code"], "name": d["name"], "full_name": d["full_name"]}} if d else {}),
             "valid_from": e["valid_from"], "valid_to": last_day(until),
             "generation": e["generation_from"], "old": old, "score": round(score, 3),
             "links": {"unit": f"/v1/units/{e['code']}" + (f"?as_of={last_day(until)}" if until else ""),

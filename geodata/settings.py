@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     tiles_rate_per_minute: int = 1200  # cold tiles per client (tile routes charge only on a cache miss)
     expensive_concurrency: int = 4  # expensive requests running at once per worker (429 beyond)
     trust_forwarded_for: bool = False  # key rate limits on X-Forwarded-For (only behind a proxy you run)
-    cors_origins: str = ""  # comma-separated origins allowed by CORS; empty: no CORS headers
+    # Origins allowed by CORS on the public routes (comma-separated); "*" (default): any site may use
+    # the public, read-only data; empty: no CORS headers. Never on /v1/admin.
+    cors_origins: str = "*"
     admin_token: str | None = None  # enables /v1/admin/* with this bearer token; unset: no admin routes
     # Testing aid: make `etl load` fail at a named step (e.g. "publish") after writing.
     etl_fail_at: str | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 from psycopg import AsyncConnection
 
 NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
-TILE_FORMAT = "mvt-1"   # bump when the tile SQL changes what a key produces
+TILE_FORMAT = "mvt-2"   # bump when the tile SQL changes what a key produces
 REFRESH_S = 2.0         # how stale the loaded dataset version may be in a worker
 
 BREAKS_SQL = """
@@ -103,36 +103,42 @@ def etag(version: str, layer: str, period: str, z: int, x: int, y: int) -> str:
     return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 
 
+SUFFIX = {None: "", "br": ".br", "gzip": ".gz"}
+
+
 class TileCache:
-    """Disk (shared by workers; written atomically) with a per-process LRU in front of it."""
+    """Disk (shared by workers; written atomically) with a per-process LRU in front of it. Each tile
+    may also be kept compressed (key + encoding): a client asking for brotli or gzip gets bytes
+    compressed once, at the cost of a cache read, as fast as the identity tile."""
 
     def __init__(self, root: Path, memory_bytes: int = 64 << 20):
         self.root = Path(root)
         self.memory: OrderedDict[tuple, bytes] = OrderedDict()
         self.memory_bytes, self.used = memory_bytes, 0
 
-    def path(self, version: str, layer: str, period: str, z: int, x: int, y: int) -> Path:
-        return self.root / version / layer / period / str(z) / str(x) / f"{y}.mvt"
+    def path(self, version: str, layer: str, period: str, z: int, x: int, y: int, encoding: str | None = None) -> Path:
+        return self.root / TILE_FORMAT / version / layer / period / str(z) / str(x) / f"{y}.mvt{SUFFIX[encoding]}"
 
-    def get(self, key: tuple) -> bytes | None:
-        data = self.memory.get(key)
+    def get(self, key: tuple, encoding: str | None = None) -> bytes | None:
+        mkey = key if encoding is None else (*key, encoding)
+        data = self.memory.get(mkey)
         if data is not None:
-            self.memory.move_to_end(key)
+            self.memory.move_to_end(mkey)
             return data
         try:
-            data = self.path(*key).read_bytes()
+            data = self.path(*key, encoding).read_bytes()
         except FileNotFoundError:
             return None
-        self._remember(key, data)
+        self._remember(mkey, data)
         return data
 
-    def put(self, key: tuple, data: bytes) -> None:
-        p = self.path(*key)
+    def put(self, key: tuple, data: bytes, encoding: str | None = None) -> None:
+        p = self.path(*key, encoding)
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, p)  # atomic: another worker reads the old file or the whole new one
-        self._remember(key, data)
+        self._remember(key if encoding is None else (*key, encoding), data)
 
     def _remember(self, key: tuple, data: bytes) -> None:
         if len(data) > self.memory_bytes // 8:
@@ -147,8 +153,8 @@ class TileCache:
 class NoCache:
     """VNGEO_TILE_CACHE=false: every tile is rendered (to measure cold tiles)."""
 
-    def get(self, key: tuple) -> None:
+    def get(self, key: tuple, encoding: str | None = None) -> None:
         return None
 
-    def put(self, key: tuple, data: bytes) -> None:
+    def put(self, key: tuple, data: bytes, encoding: str | None = None) -> None:
         pass

@@ -2,6 +2,8 @@
 Tiles WebMercatorQuad tile matrix set (OGC 17-083r4), generated from the same constants."""
 from __future__ import annotations
 
+import math
+
 from datetime import date
 
 from psycopg import AsyncConnection
@@ -69,26 +71,43 @@ def web_mercator_quad(max_zoom: int = MAX_ZOOM) -> dict:
             "tileMatrices": matrices}
 
 
-def ogc_tileset(layer: Layer, base_url: str, bbox: list[float]) -> dict:
+def tile_limits(bbox: list[float], max_zoom: int = MAX_NATIVE_ZOOM) -> list[dict]:
+    """Rows and columns of WebMercatorQuad that cover bbox, per zoom (clients ask no tile outside)."""
+    def col(lon: float, n: int) -> int:
+        return min(n - 1, max(0, int((lon + 180.0) / 360.0 * n)))
+
+    def row(lat: float, n: int) -> int:
+        y = math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat)))
+        return min(n - 1, max(0, int((1 - y / math.pi) / 2 * n)))
+    out = []
+    for z in range(max_zoom + 1):
+        n = 1 << z
+        out.append({"tileMatrix": str(z), "minTileRow": row(bbox[3], n), "maxTileRow": row(bbox[1], n),
+                    "minTileCol": col(bbox[0], n), "maxTileCol": col(bbox[2], n)})
+    return out
+
+
+def ogc_tileset(layer: Layer, base_url: str, bbox: list[float], collection: str | None = None) -> dict:
     """A tileset description (OGC API – Tiles, Part 1) for one collection."""
+    collection = collection or layer.name
     return {
         "title": f"{layer.name} (WebMercatorQuad)", "dataType": "vector", "crs":
             "http://www.opengis.net/def/crs/EPSG/0/3857",
         "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
         "boundingBox": {"lowerLeft": bbox[:2], "upperRight": bbox[2:],
                         "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"},
-        "tileMatrixSetLimits": [{"tileMatrix": str(z)} for z in range(MAX_NATIVE_ZOOM + 1)],
+        "tileMatrixSetLimits": tile_limits(bbox),
         "layers": [{"id": v["id"], "dataType": "vector", "propertiesSchema": {
             "type": "object", "properties": {k: {"type": "string" if t == "String" else
                                                  "boolean" if t == "Boolean" else "number"}
                                              for k, t in v["fields"].items()}}} for v in vector_layers(layer)],
         "links": [
             {"rel": "self", "type": "application/json",
-             "href": f"{base_url}/ogc/collections/{layer.name}/tiles/WebMercatorQuad"},
+             "href": f"{base_url}/ogc/collections/{collection}/tiles/WebMercatorQuad"},
             {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "type": "application/json",
              "href": f"{base_url}/ogc/tileMatrixSets/WebMercatorQuad"},
             {"rel": "item", "type": "application/vnd.mapbox-vector-tile", "templated": True,
-             "href": f"{base_url}/ogc/collections/{layer.name}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"},
+             "href": f"{base_url}/ogc/collections/{collection}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"},
         ],
         "extent": EXTENT,
     }

@@ -19,6 +19,10 @@ from geodata.errors import NotFound
 BANDS: tuple[tuple[int, int, float], ...] = (
     (0, 4, 600.0), (5, 6, 250.0), (7, 8, 40.0), (9, 10, 10.0), (11, 24, 0.0))
 EXTENT = 4096
+# A polygon smaller than one pixel of a 512-pixel tile (8x8 tile units) is not drawn: it is left out
+# of the tile at that zoom (and so is any ring that snapping collapsed to zero area, which the MVT
+# spec forbids). Lower zooms keep the province layer for the outline.
+MIN_AREA = (EXTENT / 512) ** 2
 BUFFER = 64          # tile units around the tile, so strokes do not stop at tile edges
 MAX_ZOOM = 22        # tiles exist to here; TileJSON advertises MAX_NATIVE_ZOOM (clients overzoom)
 MAX_NATIVE_ZOOM = 14
@@ -95,7 +99,7 @@ SELECT (SELECT ST_AsMVT(a, %(layer)s, %(extent)s, 'geom', 'fid') FROM
           (SELECT fid, code, name, type, province_code, province, population, area_km2, density,
                   powers, powers_inherited,
                   ST_ForcePolygonCCW(g) AS geom
-           FROM f WHERE NOT ST_IsEmpty(g)) a)
+           FROM f WHERE NOT ST_IsEmpty(g) AND ST_Area(g) >= %(min_area)s) a)
     || (SELECT ST_AsMVT(b, %(labels)s, %(extent)s, 'geom', 'fid') FROM
           (SELECT fid, code, name, full_name, type, population, density, label AS geom
            FROM f WHERE label IS NOT NULL) b) AS tile"""
@@ -136,7 +140,7 @@ def _params(layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[str, st
     level = {"provinces": "province", "communes": "commune"}.get(layer.name)
     return {"z": z, "x": x, "y": y, "d": d, "band": band_for_zoom(z), "level": level, "layer": layer.name,
             "labels": f"{layer.name}_labels", "label_min": layer.label_min, "extent": EXTENT, "buffer": BUFFER, "margin": margin,
-            "k": EXTENT / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1]}
+            "k": EXTENT / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1], "min_area": MIN_AREA}
 
 
 SQL_BY_KIND = {"polygons": UNITS_SQL, "points": LEGACY_SQL, "lines": LINEAGE_SQL}

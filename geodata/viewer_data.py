@@ -16,8 +16,9 @@ from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.powers import POWER_COUNTS_JOIN
 
 REFORM = date(2025, 7, 1)
-FIELDS = ("code", "name", "full_name", "name_en", "type", "level", "province", "population", "area",
-          "density", "powers", "changed", "lon", "lat")
+# Only what the page uses (the tiles carry full names): the table is part of the first load.
+# (names, label points and densities come with the tiles, or are computed by the page).
+FIELDS = ("code", "type", "level", "population", "area", "changed", "flags")
 
 # The generation containing the day: units whose version starts on its first day changed then
 # (the reform itself replaced everything, so it highlights nothing).
@@ -26,17 +27,50 @@ SELECT g.id, g.valid_from FROM geo.generations g
 WHERE (g.valid_from IS NULL OR g.valid_from <= %(d)s) AND (g.valid_to IS NULL OR g.valid_to >= %(d)s)
 ORDER BY g.ordinal DESC LIMIT 1"""
 
-TABLE_SQL = f"""
-SELECT u.code, u.name, u.full_name, u.name_en, u.type, u.level, u.province_code AS province,
-       u.population, round(u.area_km2::numeric, 2)::float8 AS area,
-       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
-         AS density,
-       pc.total AS powers,
+TABLE_SQL = """
+SELECT u.code, u.type, u.level, u.population, round(u.area_km2::numeric, 2)::float8 AS area,
        (lower(u.valid) = %(gen_from)s::date AND %(gen_from)s::date > %(reform)s::date) AS changed,
-       round(ST_X(u.label_point)::numeric, 5)::float8 AS lon, round(ST_Y(u.label_point)::numeric, 5)::float8 AS lat
-FROM geo.units u {POWER_COUNTS_JOIN}
+       -- which mapped figures are withheld or doubted (hatched; /v1/units/{code} says why)
+       nullif(jsonb_strip_nulls(jsonb_build_object('population', CASE WHEN u.flags ? 'population' THEN 1 END,
+                                                   'area_km2', CASE WHEN u.flags ? 'area_km2' THEN 1 END)), '{}'::jsonb) AS flags
+FROM geo.units u
 WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
+
+# Orientation at street zoom without a base map. No coordinates of seats are published, so both
+# are placed where the lineage puts them, approximately:
+# - a commune's seat: the geocoded centre of the old commune its administrative centre names
+#   ("UBND xã Hòa Nam"), else of the old commune whose name it kept;
+# - a province's capital: the old provincial city named like the old province the seat stayed in
+#   ("giữ nguyên", or "Tuyên Quang (cũ)"), at the mean of its old communes' centres. Provinces
+#   whose seat is not such a city get no point (the report says how many have one).
+SEATS_SQL = """
+SELECT DISTINCT ON (c.code) c.code, c.name, round(ST_X(lc.geom)::numeric, 5)::float8 AS lon,
+       round(ST_Y(lc.geom)::numeric, 5)::float8 AS lat
+FROM geo.units c
+JOIN geo.units n ON n.code = c.code AND n.level = 'commune' AND n.generation_from = '2025-07-01'
+JOIN geo.lineage_edges e ON e.new_unit_id = n.id AND e.kind IN ('whole', 'part')
+JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
+JOIN geo.legacy_centres lc ON lc.unit_id = o.id
+WHERE c.level = 'commune' AND c.valid @> %(as_of)s::date
+  AND (position(lower(o.name) IN lower(coalesce(c.admin_center, ''))) > 0 OR lower(o.name) = lower(c.name))
+ORDER BY c.code, (position(lower(o.name) IN lower(coalesce(c.admin_center, ''))) > 0) DESC, length(o.name) DESC"""
+
+CAPITALS_SQL = """
+WITH sp AS (
+  SELECT p.code, op.code AS op_code, op.name AS op_name
+  FROM geo.units p
+  JOIN geo.units op ON op.level = 'province' AND op.generation_from = 'pre-2025'
+   AND ((lower(p.admin_center) LIKE 'giữ nguyên%%' AND op.code = p.code) OR position(lower(op.name) IN lower(p.admin_center)) > 0)
+  WHERE p.level = 'province' AND p.valid @> %(as_of)s::date)
+SELECT sp.code AS province, d.full_name AS name,
+       round(ST_X(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lon,
+       round(ST_Y(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lat
+FROM sp JOIN geo.units d ON d.level = 'district' AND d.generation_from = 'pre-2025' AND d.parent_code = sp.op_code
+  AND d.type LIKE 'thanh_pho%%' AND d.name = sp.op_name
+JOIN geo.units oc ON oc.level = 'commune' AND oc.generation_from = 'pre-2025' AND oc.parent_code = d.code
+JOIN geo.legacy_centres lc ON lc.unit_id = oc.id
+GROUP BY sp.code, d.full_name ORDER BY 1"""
 
 # Coarser than /v1/units?geometry=simplified (~200 m, 4 decimals): the whole country in one answer.
 GEOJSON_SQL = f"""
@@ -63,9 +97,19 @@ async def units_table(conn: AsyncConnection, as_of: date) -> bytes:
     gen = await generation(conn, as_of)
     rows = await (await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"],
                                                  "reform": REFORM})).fetchall()
+    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of})).fetchall() if as_of >= REFORM else []
     return orjson.dumps({"as_of": as_of, "generation": gen["id"], "generation_from": gen["valid_from"],
                          "attribution": ATTRIBUTION, "fields": FIELDS,
-                         "rows": [[r[f] for f in FIELDS] for r in rows]})
+                         "rows": [[r[f] for f in FIELDS] for r in rows], "capitals": capitals})
+
+
+async def seats_geojson(conn: AsyncConnection, as_of: date) -> bytes:
+    """Communes' seats of a day as labelled points (fetched by the viewer at street zoom only)."""
+    rows = await (await conn.execute(SEATS_SQL, {"as_of": as_of})).fetchall()
+    return orjson.dumps({"type": "FeatureCollection", "attribution": ATTRIBUTION,
+                         "note": "approximate: the geocoded centre of the old commune that hosts the seat",
+                         "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                                       "properties": {"code": r["code"], "name": r["name"]}} for r in rows]})
 
 
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()

@@ -1,4 +1,4 @@
-// Copies the browser files the viewer and the folium maps use from node_modules into static/vendor/,
+// Copies the browser files the viewer, the folium maps and the API docs use from node_modules into static/vendor/,
 // so the service serves them itself (no CDN; works offline). Run by `make assets` after `npm ci`.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 
@@ -12,6 +12,13 @@ const files = {
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",
   "leaflet/LICENSE": "leaflet/LICENSE",
+  // /docs and /redoc load these from the service, so the API docs work offline too.
+  "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+  "swagger-ui-dist/favicon-32x32.png": "swagger-ui/favicon-32x32.png",
+  "swagger-ui-dist/LICENSE": "swagger-ui/LICENSE",
+  "redoc/bundles/redoc.standalone.js": "redoc/redoc.standalone.js",
+  "redoc/LICENSE": "redoc/LICENSE",
 };
 rmSync(out, { recursive: true, force: true });
 for (const [from, to] of Object.entries(files)) {

@@ -65,7 +65,9 @@ def start_server(env: dict | None = None, workers: int = 1) -> tuple[subprocess.
 
 @pytest.fixture(scope="session")
 def server(db_url):
-    proc, base = start_server()
+    # A busy machine (CI, parallel work) may queue a browser's dozen tile requests past the 2 s
+    # default pool wait: the shared test server waits longer; the guards' own tests use their own.
+    proc, base = start_server({"VNGEO_DB_WAIT_S": "20"})
     yield base
     proc.terminate()
     proc.wait(10)

@@ -97,7 +97,7 @@ def test_service_epsg4326_is_latitude_first(http):
 
 
 def test_service_refuses_unknown_crs_with_the_list(http):
-    body = assert_problem(http.get("/ogc/collections/communes/items", params={"crs": "EPSG:3857"}), 422,
+    body = assert_problem(http.get("/ogc/collections/communes/items", params={"crs": "EPSG:3857"}), 400,
                           "is not offered")
     assert "http://www.opengis.net/def/crs/EPSG/0/3405" in body["allowed"]
 

@@ -48,13 +48,34 @@ def api_schema(fuzz_server):
     return schema
 
 
+@pytest.fixture(scope="session")
+def ogc_schema(fuzz_server):
+    """The OGC API's own document (/ogc/api, what GDAL and OWSLib read): its paths are relative to
+    its server {base}/ogc, and it must be as true as /openapi.json."""
+    schema = schemathesis.openapi.from_url(f"{fuzz_server}/ogc/api")
+    schema.config.checks.negative_data_rejection.expected_statuses += ["413", "414"]
+    return schema
+
+
 schema = schemathesis.pytest.from_fixture("api_schema")
+ogc_api = schemathesis.pytest.from_fixture("ogc_schema")
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("VNGEO_FUZZ_RANDOM") is None,
+                suppress_health_check=list(HealthCheck))
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("VNGEO_FUZZ_RANDOM") is None,
-          suppress_health_check=list(HealthCheck))
+@FUZZ
 def test_api(case):
+    _check(case)
+
+
+@ogc_api.parametrize()
+@FUZZ
+def test_ogc_api_document(case):
+    _check(case)
+
+
+def _check(case):
     STATS[(case.operation.method, case.operation.path)] += 1
     STATS["examples"] += 1
     response = case.call(timeout=60)

@@ -65,7 +65,7 @@ def test_as_of_changes_attributes_not_geometry(http):
 
 def test_etag_304_and_cache(http):
     first = get_tile(http, "provinces", HCMC, 9, as_of="2026-01-02")
-    assert first.status_code == 200 and first.headers["etag"].startswith('"')
+    assert first.status_code == 200 and first.headers["etag"].startswith(('"', 'W/"'))
     assert "max-age" in first.headers["cache-control"]
     again = get_tile(http, "provinces", HCMC, 9, as_of="2026-01-02")
     assert again.headers["x-tile-cache"] == "hit" and again.content == first.content
@@ -101,7 +101,7 @@ def test_point_and_line_layers(http):
     ("/v1/tiles/communes/5/25/14.mvt?as_of=2025-13-01", 422, "YYYY-MM-DD"),
     ("/v1/tiles/nope.json", 404, "no tile layer"),
     ("/ogc/tileMatrixSets/WorldCRS84Quad", 404, "WebMercatorQuad"),
-    ("/ogc/collections/communes/tiles/WebMercatorQuad/5/14/25?datetime=2025-01-01/2026-01-01", 422, "one day"),
+    ("/ogc/collections/communes/tiles/WebMercatorQuad/5/14/25?datetime=2025-01-01/2026-01-01", 400, "one day"),
 ])
 def test_bad_requests_are_problems(http, path, status, text):
     assert_problem(http.get(path), status, text)

@@ -39,7 +39,9 @@ def test_units_table_rows_and_changed_units(http):
     communes = [r for r in rows if r["level"] == "commune"]
     assert len([r for r in rows if r["level"] == "province"]) == 34 and len(communes) > 3000
     hk = next(r for r in rows if r["code"] == "00070")
-    assert hk["population"] > 50_000 and hk["density"] > 1000 and hk["powers"] > 0 and hk["lon"] > 105
+    assert hk["population"] > 50_000 and hk["area"] > 0 and hk["type"] == "phuong" and hk["flags"] is None
+    flagged = [r for r in communes if r["flags"]]
+    assert flagged and all(set(r["flags"]) <= {"population", "area_km2"} for r in flagged)
     assert {r["code"] for r in communes if r["changed"]} >= {"07294", "07375"}   # retyped on 2026-09-20
     reform = http.get("/viewer/units.json", params={"as_of": "2025-07-01"}).json()
     assert not any(r[body["fields"].index("changed")] for r in reform["rows"])   # the reform marks nothing
@@ -117,3 +119,36 @@ def test_vngeo_maps_build_writes_standalone_files(tmp_path):
 @pytest.mark.parametrize("path", ["/", "/maps/vn.html"])
 def test_no_page_references_a_cdn(http, path):
     assert not re.search(r'(src|href)="https?://', http.get(path).text)
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_work_offline(http, path):
+    """Swagger UI and ReDoc load their scripts and styles from the service itself, not a CDN."""
+    page = http.get(path)
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/static/vendor/") for a in assets), assets
+    for a in assets:
+        resp = http.get(a)
+        assert resp.status_code == 200 and len(resp.content) > 100, a
+    assert "cdn.jsdelivr" not in page.text and "fonts.googleapis" not in page.text
+
+
+def test_old_outlines_are_exact_ones_only(http):
+    """Old provinces and districts drawn where the lineage gives them exactly (first answer per
+    dataset version computes the unions: slow once, then read from the state folder)."""
+    fc = http.get("/viewer/legacy-outlines.geojson", timeout=600).json()
+    levels = {}
+    for f in fc["features"]:
+        levels.setdefault(f["properties"]["level"], []).append(f)
+    assert 55 <= len(levels["province"]) <= 63 and len(levels["province-label"]) == len(levels["province"])
+    assert 100 <= len(levels["district"]) < 700 and all(f["properties"]["exact"] for f in fc["features"])
+    names = {f["properties"]["full_name"] for f in levels["province"]}
+    assert "Tỉnh Hà Giang" in names and "Tỉnh Bắc Giang" in names      # merged whole into Tuyên Quang, Bắc Ninh
+
+
+def test_seats_and_capitals_for_orientation(http):
+    seats = http.get("/viewer/seats.geojson", params={"as_of": "2026-09-20"}).json()["features"]
+    assert len(seats) > 2000 and all(102 < f["geometry"]["coordinates"][0] < 118 for f in seats)
+    caps = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()["capitals"]
+    assert {c["province"] for c in caps} >= {"08", "38"} and all(c["lon"] and c["lat"] for c in caps)

@@ -1,56 +1,53 @@
-"""File downloads: GET /v1/exports/{layer}.{gpkg|shp.zip|fgb|parquet|geojson|csv} (geodata/exports.py).
-
-The file is written to a temporary directory in a worker thread, then streamed out in 1 MiB chunks
-and deleted when the response ends (or the client goes away)."""
+"""File downloads: GET /v1/exports/{layer}.{format} (geodata/exports.py), prebuilt per dataset
+version and period (geodata/export_store.py): the first request builds the file, every later one
+streams it from disk at once (with Range and HEAD, as any static file)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Query
-from fastapi.responses import StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi.responses import FileResponse
 
 from api.deps import AsOf
 from etl.cluster import api_url
 from geodata import crs as crsmod
-from geodata import exports
+from geodata import export_store, exports, tilecache
 from geodata.credits import ATTRIBUTION
 from geodata.settings import get_settings
 
 router = APIRouter(tags=["exports"])
-CHUNK = 1 << 20
-
-
-def _stream(path: Path):
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            yield chunk
 
 
 @router.get("/v1/exports/{filename}", summary="Download a layer as a file (full-resolution geometry)",
-            response_class=StreamingResponse)
-async def export(filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
-                                                    "old_communes or lineage; format gpkg, shp.zip, fgb, "
-                                                    "parquet, geojson or csv", examples=["communes.gpkg"],
+            response_class=FileResponse,
+            responses={200: {"description": "the file (prebuilt per dataset version and period)",
+                             "content": {m: {"schema": {"type": "string", "format": "binary"}}
+                                         for m in sorted(set(exports.FORMATS.values()))}}})
+async def export(request: Request,
+                 filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
+                                                    "old_communes or lineage; format gpkg, shp.zip, fgb, parquet, "
+                                                    "geojson, csv, csv.zip (CSV with .csvt and .prj) or latlon.csv "
+                                                    "(one row per unit at its centre)", examples=["communes.gpkg"],
                                                     max_length=40)],
                  as_of: AsOf,
                  crs: Annotated[str | None, Query(description="output CRS (default CRS84); VN-2000 ones use "
                                                   "EPSG:6960", examples=["EPSG:3405"], max_length=80)] = None,
                  province: Annotated[str | None, Query(pattern=r"^\d{2}$", examples=["79"])] = None):
     layer, fmt = exports.parse_format(filename)
+    exports.check_request(layer, fmt)
     out = crsmod.parse(crs)
-    workdir = exports.new_workdir()
-    try:
-        path = await asyncio.to_thread(exports.export_file, api_url(get_settings()), layer, fmt, out, as_of,
-                                       province, workdir)
-    except BaseException:
-        shutil.rmtree(workdir, ignore_errors=True)
-        raise
-    headers = {"Content-Disposition": f'attachment; filename="{path.name}"', "Content-Crs": f"<{out.uri}>",
-               "Content-Length": str(path.stat().st_size), "Link": '</v1/meta>; rel="license"',
-               "X-Attribution": ATTRIBUTION.encode("ascii", "replace").decode()}
-    return StreamingResponse(_stream(path), media_type=exports.FORMATS[fmt], headers=headers,
-                             background=BackgroundTask(shutil.rmtree, workdir, True))
+    settings = get_settings()
+    st = await tilecache.current_state(request.app.state, request.app.state.pool)
+    period = st.period(as_of)
+    build_day = date.fromisoformat(period) if period != "start" else as_of
+    if period == "start":
+        period = as_of.isoformat()
+    path = await asyncio.to_thread(export_store.get_or_build, api_url(settings), settings.state_dir / "exports",
+                                   st.version, period, build_day, layer, fmt, out, province)
+    name = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + f".{fmt}"
+    headers = {"Content-Crs": f"<{out.uri}>", "Link": '</v1/meta>; rel="license"',
+               "X-Attribution": ATTRIBUTION.encode("ascii", "replace").decode(),
+               "X-Data-Valid-From": build_day.isoformat(), "Cache-Control": "public, max-age=3600"}
+    return FileResponse(path, media_type=exports.FORMATS[fmt], filename=name, headers=headers)

@@ -13,7 +13,7 @@ from api.responses import JSON
 from geodata import crs as crsmod
 from geodata import ogc, ogc_html
 from geodata import ogc_items as items
-from geodata.errors import GeodataError
+from geodata.errors import GeodataError, InvalidInput
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
@@ -25,7 +25,7 @@ AsOfQ = Annotated[str | None, Query(description="same as datetime, as elsewhere 
 CollectionId = Annotated[str, Path(description="provinces, communes, old_communes or lineage", max_length=40)]
 COMMON = {"f", "datetime", "as_of"}
 ITEMS_PARAMS = COMMON | {"bbox", "bbox-crs", "crs", "limit", "offset", "code", "type", "province", "filter",
-                         "filter-lang"}
+                         "filter-lang", "filter-crs"}
 
 
 class UnknownParameter(GeodataError):
@@ -35,10 +35,13 @@ class UnknownParameter(GeodataError):
 
 def _known(allowed: set[str]):
     def check(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - allowed)
+        # Queryables are query parameters too (Part 3, queryables-query-parameters): per collection.
+        c = items.COLLECTIONS.get(request.path_params.get("collectionId", ""))
+        ok = allowed | set(c.props) if c is not None and "filter" in allowed else allowed
+        unknown = sorted(set(request.query_params) - ok)
         if unknown:
             raise UnknownParameter(f"unknown query parameter(s): {', '.join(unknown)}; allowed: "
-                                   f"{', '.join(sorted(allowed))}", parameter=unknown[0])
+                                   f"{', '.join(sorted(ok))}", parameter=unknown[0])
     return Depends(check)
 
 
@@ -58,14 +61,29 @@ async def landing(request: Request, f: Format = None):
 
 @router.get("/api", summary="The OpenAPI 3.0 definition of /ogc", include_in_schema=False)
 async def api_definition(request: Request):
-    return Response(_openapi(), media_type=ogc.OPENAPI)
+    return Response(_openapi(_base(request)), media_type=ogc.OPENAPI)
 
 
-@functools.lru_cache(maxsize=1)
-def _openapi() -> bytes:
+@functools.lru_cache(maxsize=8)
+def _openapi(base: str) -> bytes:
+    """The OGC API's own document, as OGC clients read it: paths relative to its server {base}/ogc
+    (GDAL looks up /collections/{collectionId}/items), each collection's items with its queryables
+    as parameters (GDAL then sends `-where` filters to the server), features and tiles together."""
     import orjson
-    doc = get_openapi(title="vn-geodata OGC API – Features", version="1.0.0", openapi_version="3.0.3",
-                      routes=router.routes, description="Vietnam's administrative units; see /ogc")
+
+    from api import openapi_extras
+    from api.routes import ogc_tiles
+    doc = get_openapi(title="vn-geodata OGC API – Features and Tiles", version="1.0.0", openapi_version="3.0.3",
+                      routes=router.routes + ogc_tiles.router.routes, description="Vietnam's administrative units; see /ogc",
+                      servers=[{"url": f"{base}/ogc"}])
+    doc = openapi_extras.finish(doc)
+    doc["paths"] = {p.removeprefix("/ogc") or "/": item for p, item in doc["paths"].items()}
+    template = doc["paths"]["/collections/{collectionId}/items"]
+    for p in template["get"]["parameters"]:   # GDAL reads schema.enum of filter-lang, not inside anyOf
+        if p["name"] == "filter-lang":
+            p["schema"] = {"type": "string", "enum": ["cql2-text", "cql-text"], "default": "cql2-text"}
+    for cid, c in items.COLLECTIONS.items():
+        doc["paths"][f"/collections/{cid}/items"] = ogc.collection_items_path(template, c)
     return orjson.dumps(doc)
 
 
@@ -94,14 +112,29 @@ async def collection(request: Request, collectionId: CollectionId, conn: Conn, f
 
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryable properties (JSON Schema)",
-            dependencies=[_known({"f"})])
+            dependencies=[_known({"f"})], response_class=Response,
+            responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}},
+                             "description": "JSON Schema of the queryables"}})
 async def queryables(request: Request, collectionId: CollectionId, f: Format = None):
     return Response(JSON(None).render(ogc.queryables(_base(request), items.get(collectionId))),
                     media_type="application/schema+json")
 
 
+FEATURES = {200: {"description": "GeoJSON (f=json, the default) or HTML (f=html or Accept: text/html)",
+                  "headers": {"Content-Crs": {"description": "CRS of the geometries", "schema": {"type": "string"}}},
+                  "content": {ogc.GEOJSON: {"schema": {"type": "object", "required": ["type", "features"], "properties": {
+                      "type": {"enum": ["FeatureCollection"]}, "features": {"type": "array"},
+                      "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"},
+                      "links": {"type": "array"}}}},
+                              "text/html": {"schema": {"type": "string"}}}}}
+FEATURE = {200: {"description": "GeoJSON (f=json, the default) or HTML (f=html or Accept: text/html)",
+                 "content": {ogc.GEOJSON: {"schema": {"type": "object", "required": ["type", "geometry", "properties"],
+                                                      "properties": {"type": {"enum": ["Feature"]}}}},
+                             "text/html": {"schema": {"type": "string"}}}}}
+
+
 @router.get("/collections/{collectionId}/items", summary="Features, paged by code",
-            dependencies=[_known(ITEMS_PARAMS)], response_class=Response)
+            dependencies=[_known(ITEMS_PARAMS)], response_class=Response, responses=FEATURES)
 async def get_items(
         request: Request, collectionId: CollectionId, conn: Conn, f: Format = None,
         datetime: DateTime = None, as_of: AsOfQ = None,
@@ -120,11 +153,19 @@ async def get_items(
         filter: Annotated[str | None, Query(description="CQL2 text over the queryables",
                                             examples=["population > 50000 AND type = 'phuong'"],
                                             max_length=4000)] = None,
-        filter_lang: Annotated[Literal["cql2-text"] | None, Query(alias="filter-lang")] = None):
+        filter_lang: Annotated[Literal["cql2-text", "cql-text"] | None, Query(
+            alias="filter-lang", description="cql2-text (cql-text: the same, as GDAL 3.6 names it)")] = None,
+        filter_crs: Annotated[str | None, Query(alias="filter-crs", max_length=80, description=(
+            "CRS of geometries in filter (CRS84 or any CRS offered); the filter language here compares "
+            "properties only, so it is checked and otherwise has no effect"))] = None):
     c = items.get(collectionId)
+    crsmod.parse(filter_crs, "filter-crs")
+    if filter_crs and not filter:
+        raise InvalidInput("filter-crs given without filter", parameter="filter-crs")
+    props = items.check_props(c, {"code": code, "type": type, "province": province})
+    props.update(items.queryable_params(c, request.query_params))
     q = items.Query(as_of=ogc.parse_datetime(datetime, as_of), limit=limit, offset=offset,
-                    bbox=ogc.parse_bbox(bbox, bbox_crs), crs=crsmod.parse(crs),
-                    props=items.check_props(c, {"code": code, "type": type, "province": province}), cql=filter)
+                    bbox=ogc.parse_bbox(bbox, bbox_crs), crs=crsmod.parse(crs), props=props, cql=filter)
     rows, matched = await items.fetch_page(conn, c, q)
 
     def page_url(off: int, f: str | None = None) -> str:
@@ -137,7 +178,7 @@ async def get_items(
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature",
-            dependencies=[_known(COMMON | {"crs"})], response_class=Response)
+            dependencies=[_known(COMMON | {"crs"})], response_class=Response, responses=FEATURE)
 async def get_item(request: Request, collectionId: CollectionId,
                    featureId: Annotated[str, Path(max_length=40)], conn: Conn, f: Format = None,
                    datetime: DateTime = None, as_of: AsOfQ = None,

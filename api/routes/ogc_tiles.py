@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
-from api.routes.tiles import MVT, LayerPath, serve_tile
-from geodata import tilecache, tilejson, tiles
+from api.routes.tiles import MVT, serve_tile
+from geodata import ogc, tilecache, tilejson, tiles
 from geodata.dates import parse_date
 from geodata.errors import InvalidInput, NotFound
 
@@ -51,33 +51,48 @@ async def tile_matrix_set(tms: Annotated[str, Path(examples=[TMS])]):
     return tilejson.web_mercator_quad()
 
 
-@router.get("/collections/{layer}/tiles", summary="Tilesets of a collection")
-async def collection_tilesets(request: Request, layer: LayerPath):
-    tiles.get_layer(layer)
-    href = f"{_base(request)}/ogc/collections/{layer}/tiles/{TMS}"
-    return {"tilesets": [{"title": f"{layer} (vector, {TMS})", "dataType": "vector", "crs":
+CollectionId = Annotated[str, Path(description="an OGC collection (provinces, communes, old_communes, lineage) "
+                                             "or a tile layer name (legacy-communes)", examples=["communes"],
+                                 max_length=40)]
+
+
+def _layer(collection_id: str) -> tiles.Layer:
+    """The tile layer of an OGC collection (old_communes -> legacy-communes), or the layer itself."""
+    return tiles.get_layer(ogc.TILE_LAYERS.get(collection_id, collection_id))
+
+
+@router.get("/collections/{collectionId}/tiles", summary="Tilesets of a collection")
+async def collection_tilesets(request: Request, collectionId: CollectionId):
+    _layer(collectionId)
+    href = f"{_base(request)}/ogc/collections/{collectionId}/tiles/{TMS}"
+    return {"links": [{"rel": "self", "type": "application/json", "href": f"{_base(request)}/ogc/collections/{collectionId}/tiles"}],
+            "tilesets": [{"title": f"{collectionId} (vector, {TMS})", "dataType": "vector", "crs":
                           "http://www.opengis.net/def/crs/EPSG/0/3857",
                           "tileMatrixSetURI": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
-                          "links": [{"rel": "self", "type": "application/json", "href": href}]}]}
+                          "links": [{"rel": "self", "type": "application/json", "href": href},
+                                    {"rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                                     "type": "application/json", "href": f"{_base(request)}/ogc/tileMatrixSets/{TMS}"}]}]}
 
 
-@router.get("/collections/{layer}/tiles/{tms}", summary="Tileset metadata of a collection")
-async def collection_tileset(request: Request, layer: LayerPath, tms: str):
-    lay = tiles.get_layer(layer)
-    _tms(tms)
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tileset metadata of a collection")
+async def collection_tileset(request: Request, collectionId: CollectionId, tileMatrixSetId: str):
+    lay = _layer(collectionId)
+    _tms(tileMatrixSetId)
     st = await tilecache.current_state(request.app.state, request.app.state.pool)
     async with request.app.state.pool.connection() as conn:
         bbox = await tilejson.bounds(conn, parse_date(None) if not st.first_geometry_day
                                      else max(parse_date(None), st.first_geometry_day))
-    return tilejson.ogc_tileset(lay, _base(request), bbox)
+    return tilejson.ogc_tileset(lay, _base(request), bbox, collectionId)
 
 
-@router.get("/collections/{layer}/tiles/{tms}/{tileMatrix}/{tileRow}/{tileCol}", response_class=Response,
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+            response_class=Response,
             summary="A vector tile (OGC API – Tiles; the same tile as /v1/tiles/{layer}/{z}/{x}/{y}.mvt)",
-            responses={200: {"content": {MVT: {}}}, 204: {"description": "empty tile"}})
-async def collection_tile(request: Request, layer: LayerPath, tms: str, tileMatrix: int, tileRow: int, tileCol: int,
-                          datetime: DateTime = None,
+            responses={200: {"content": {MVT: {}}}, 204: {"description": "empty tile"},
+                       304: {"description": "not modified (If-None-Match)"}})
+async def collection_tile(request: Request, collectionId: CollectionId, tileMatrixSetId: str, tileMatrix: int,
+                          tileRow: int, tileCol: int, datetime: DateTime = None,
                           as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None):
-    _tms(tms)
-    tiles.get_layer(layer)
-    return await serve_tile(request, layer, tileMatrix, tileCol, tileRow, _day(datetime, as_of))
+    _tms(tileMatrixSetId)
+    layer = _layer(collectionId)
+    return await serve_tile(request, layer.name, tileMatrix, tileCol, tileRow, _day(datetime, as_of))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsOf
+from api.compression import compress, tile_encoding
 from api.middleware import charge
 from geodata import layers, tilecache, tilejson, tiles
 from geodata.errors import NotFound
@@ -51,22 +52,34 @@ async def serve_tile(request: Request, layer_name: str, z: int, x: int, y: int, 
                        f"the reform (the legacy-communes layer has the old communes)", first_day=st.first_geometry_day)
     period = st.period(d)
     tag = tilecache.etag(st.version, layer.name, period, z, x, y)
+    encoding = tile_encoding(request.headers.get("accept-encoding", ""))
     explicit = bool(request.query_params.get("as_of") or request.query_params.get("datetime"))
-    headers = {"ETag": tag, "Cache-Control": _cache_control(explicit), "Access-Control-Allow-Origin": "*",
-               "Access-Control-Expose-Headers": "ETag"}
-    if tag in request.headers.get("if-none-match", ""):
+    # Each encoding is its own representation: its own ETag (weak, as the middleware marks any
+    # compressed one), and Vary so a shared cache keeps them apart.
+    headers = {"ETag": f'W/"{tag[1:-1]}-{encoding}"' if encoding else tag, "Vary": "Accept-Encoding",
+               "Cache-Control": _cache_control(explicit)}   # CORS: api/middleware.py, like every public route
+    if tag[1:-1] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     cache, key = _cache(request), (st.version, layer.name, period, z, x, y)
-    data = cache.get(key)
-    headers["X-Tile-Cache"] = "hit" if data is not None else "miss"
+    data = cache.get(key, encoding) if encoding else None
     if data is None:
-        charge(request, "tiles")  # a cold tile costs PostGIS work: per-client rate limit, 429 + Retry-After
-        async with pool.connection() as conn:
-            powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
-            data = await tiles.render(conn, layer, z, x, y, d, powers)
-        cache.put(key, data)
+        data = cache.get(key)
+        headers["X-Tile-Cache"] = "hit" if data is not None else "miss"
+        if data is None:
+            charge(request, "tiles")  # a cold tile costs PostGIS work: per-client rate limit, 429 + Retry-After
+            async with pool.connection() as conn:
+                powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
+                data = await tiles.render(conn, layer, z, x, y, d, powers)
+            cache.put(key, data)
+        if data and encoding:   # compressed once, then served from the cache like the identity tile
+            data = compress(data, encoding)
+            cache.put(key, data, encoding)
+    else:
+        headers["X-Tile-Cache"] = "hit"
     if not data:
         return Response(status_code=204, headers=headers)  # an empty tile: MapLibre draws nothing
+    if encoding:
+        headers["Content-Encoding"] = encoding
     return Response(data, media_type=MVT, headers=headers)
 
 

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from api.deps import AsOf, Conn
 from api.routes.units import CodePath
 from etl.cluster import api_url
-from geodata import unit_download, viewer_data
+from geodata import legacy_outlines, unit_download, viewer_data
 from geodata.errors import NotFound
 from geodata.settings import get_settings
 from maps import folium_maps
@@ -83,7 +83,23 @@ async def viewer_config(request: Request):
 @router.get("/viewer/units.json", tags=["viewer"],
             summary="Provinces and communes of a day as rows of arrays: the viewer's class breaks and charts")
 async def units_table(as_of: AsOf, conn: Conn):
-    return Response(await viewer_data.units_table(conn, as_of), media_type="application/json")
+    # The viewer asks by period (the generation's first day), so a cached answer serves every day of it.
+    return Response(await viewer_data.units_table(conn, as_of), media_type="application/json",
+                    headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/viewer/seats.geojson", tags=["viewer"],
+            summary="Communes' seats of a day as labelled points (approximate; the viewer's street-zoom orientation)")
+async def seats_geojson(as_of: AsOf, conn: Conn):
+    return Response(await viewer_data.seats_geojson(conn, as_of), media_type="application/geo+json",
+                    headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/viewer/legacy-outlines.geojson", tags=["viewer"],
+            summary="Old provinces and districts as outlines, only where the lineage gives them exactly")
+async def legacy_outlines_geojson(conn: Conn):
+    return Response(await legacy_outlines.outlines(conn), media_type="application/geo+json",
+                    headers={"Cache-Control": "max-age=300"})
 
 
 @router.get("/viewer/{level}.geojson", tags=["viewer"],

@@ -23,15 +23,27 @@ export async function getOptional(path, params = {}) {
   try { return await getJSON(path, params); } catch (e) { if (e instanceof Problem) return null; throw e; }
 }
 
-const KEYS = ["unit", "date", "colour", "level", "lang"];
+const KEYS = ["unit", "old", "date", "colour", "level", "lang"];
+// What each key may hold; anything else in a shared or hand-edited URL falls back to the default.
+export const ALLOWED = { colour: ["population", "density", "area", "type"], level: ["commune", "province"], lang: ["vi", "en"], old: ["1"] };
 
+// A calendar date written YYYY-MM-DD that exists (2025-13-45 and 2026-02-30 do not).
+export function isDay(s) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s || "")) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+// The state in the URL, and the keys whose values were refused (to say so, not to blank the map).
 export function readState() {
   const q = new URLSearchParams(location.search);
-  const out = {};
+  const out = {}, rejected = [];
   for (const k of KEYS) if (q.get(k)) out[k] = q.get(k);
-  if (out.unit && !/^\d{2,5}$/.test(out.unit)) delete out.unit;
-  if (out.date && !/^\d{4}-\d{2}-\d{2}$/.test(out.date)) delete out.date;
-  return out;
+  const refuse = (k) => { rejected.push(`${k}=${out[k]}`); delete out[k]; };
+  if (out.unit && !/^\d{2,5}$/.test(out.unit)) refuse("unit");
+  if (out.date && !isDay(out.date)) refuse("date");
+  for (const [k, ok] of Object.entries(ALLOWED)) if (out[k] && !ok.includes(out[k])) refuse(k);
+  return { state: out, rejected };
 }
 
 // Writes the query part; MapLibre keeps the #zoom/lat/lon hash itself. Defaults are left out.

@@ -17,7 +17,16 @@ function histogram(values, { step, max, band, title, caption, unit }) {
     return `<rect class="${inBand ? "col-band" : "col"}" x="${10 + i * bw}" y="${10 + h - bh}" width="${bw - 1}" height="${bh}"><title>${label} ${unit}: ${c}</title></rect>`;
   }).join("");
   const ticks = [0, Math.floor(n / 2), n - 1].map((i) => `<text x="${10 + i * bw + (i === n - 1 ? bw : 0)}" y="${h + 22}" text-anchor="${i === n - 1 ? "end" : "start"}">${fmt(i * step)}${i === n - 1 ? "+" : ""}</text>`).join("");
-  return `<div class="chart"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${h + 26}" role="img" aria-label="${esc(title)}">${bars}${ticks}</svg><p>${caption}</p></div>`;
+  const rows = counts.map((c, i) => [i === n - 1 ? `≥ ${fmt(max)}` : `${fmt(i * step)}–${fmt((i + 1) * step)}`, c]);
+  return `<figure class="chart"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${h + 26}" role="img" aria-label="${esc(title)}">${bars}${ticks}</svg>`
+    + `<figcaption>${caption}</figcaption>${dataTable(title, [`${t("bin")} (${unit})`, t("count")], rows)}</figure>`;
+}
+
+// Every chart's figures as a table too (screen readers, copying): folded away under the chart.
+function dataTable(title, head, rows) {
+  return `<details class="data"><summary>${esc(t("data_table"))}<span class="sr">: ${esc(title)}</span></summary><table>`
+    + `<thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")}</tr></thead>`
+    + `<tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${fmt(v)}</td></tr>`).join("")}</tbody></table></details>`;
 }
 
 function hbars(entries, title) {
@@ -26,7 +35,8 @@ function hbars(entries, title) {
   const rows = entries.map(([label, v], i) => `<text x="0" y="${i * rh + 11}">${esc(label)}</text>`
     + `<rect class="col" x="${lw}" y="${i * rh + 2}" width="${((W - lw - 40) * v) / top}" height="${rh - 4}"></rect>`
     + `<text x="${lw + ((W - lw - 40) * v) / top + 4}" y="${i * rh + 11}">${fmt(v)}</text>`).join("");
-  return `<div class="chart"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${entries.length * rh + 4}" role="img" aria-label="${esc(title)}">${rows}</svg></div>`;
+  return `<figure class="chart"><h3>${esc(title)}</h3><svg viewBox="0 0 ${W} ${entries.length * rh + 4}" role="img" aria-label="${esc(title)}">${rows}</svg>`
+    + `${dataTable(title, [title, t("unit_powers")], entries)}</figure>`;
 }
 
 function bandCaption(b, unit) {
@@ -38,9 +48,13 @@ function bandCaption(b, unit) {
 // table: the day's rows; stats: /v1/stats of the day; selected: {unit, powers} or null.
 export function renderCharts(el, { table, stats, selected }) {
   const communes = table.rows.filter((r) => r.level === "commune");
-  if (!communes.length) { el.innerHTML = `<p class="hint">${t("pre_reform_map")}</p>`; return; }
-  const pops = communes.map((r) => r.population).filter((v) => v !== null);
-  const areas = communes.map((r) => r.area).filter((v) => v !== null);
+  if (!communes.some((r) => r.population !== null || r.area !== null)) {
+    el.innerHTML = `<p class="hint">${t("pre_reform_note")}</p>`;
+    return;
+  }
+  // Flagged figures are not facts: they stay out of the distributions (the map hatches them).
+  const pops = communes.filter((r) => !r.flags?.population).map((r) => r.population).filter((v) => v !== null);
+  const areas = communes.filter((r) => !r.flags?.area_km2).map((r) => r.area).filter((v) => v !== null);
   const popBand = stats?.population?.band && { ...stats.population.band, of: stats.population.count };
   const areaBand = stats?.area_km2?.band && { ...stats.area_km2.band, of: stats.area_km2.count };
   let html = histogram(pops, { step: 5000, max: 80000, band: [25000, 40000], title: t("pop_dist"), unit: t("people"),
@@ -58,12 +72,13 @@ export function renderCharts(el, { table, stats, selected }) {
   el.innerHTML = html;
 }
 
-// Powers each level holds: in the selected unit's province, else in the first province of the list.
+// Powers each level holds in the selected unit's province; with nothing selected, no province is
+// picked for the reader (the country-wide view is the dashboard's).
 function levelBars(stats, selected) {
   const provs = stats?.provinces || [];
   const code = selected?.unit?.level === "province" ? selected.unit.code : selected?.unit?.province_code;
-  const prov = provs.find((p) => p.code === code) || provs[0];
-  if (!prov?.powers) return "";
+  const prov = code && provs.find((p) => p.code === code);
+  if (!prov?.powers) return `<p class="hint">${t("no_selection")}</p>`;
   return hbars([[t("province_level"), prov.powers.province], [t("commune_level"), prov.powers.commune]],
     `${t("powers_level")} — ${prov.full_name}`);
 }

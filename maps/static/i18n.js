@@ -24,6 +24,28 @@ const STRINGS = {
     no_tiles: "Đang dùng GeoJSON (chưa có vector tiles)", xa: "Xã", phuong: "Phường", dac_khu: "Đặc khu",
     tinh: "Tỉnh", thanh_pho: "Thành phố", phan_quyen: "phân quyền", phan_cap: "phân cấp", uy_quyen: "ủy quyền",
     n_powers: "{n} thẩm quyền",
+    huyen: "Huyện", quan: "Quận", thi_xa: "Thị xã", thanh_pho_thuoc_tinh: "Thành phố thuộc tỉnh",
+    thanh_pho_thuoc_tp: "Thành phố thuộc thành phố", thi_tran: "Thị trấn",
+    lvl_province: "tỉnh/thành", lvl_district: "huyện/quận", lvl_commune: "xã/phường",
+    k_whole: "toàn bộ", k_part: "một phần", k_split: "chia tách", k_merged: "sáp nhập", k_retyped: "đổi loại",
+    k_renamed: "đổi tên", k_created: "thành lập", k_dissolved: "giải thể", k_unchanged: "giữ nguyên",
+    unit_people: "người", unit_km2: "km²", unit_density: "người/km²", unit_powers: "thẩm quyền",
+    flagged: "Số liệu bị gắn cờ", withheld: "Không công bố", flag_reason: "Lý do",
+    why_flagged: "bất hợp lý so với diện tích và loại đơn vị (dưới ngưỡng mật độ/dân số của loại này); số liệu chưa kiểm chứng",
+    why_withheld: "bảng thuộc tính của bản đồ chính thức không có số liệu, hoặc số liệu sai nên không công bố",
+    data_note: "Ghi chú của dữ liệu (tiếng Anh)", flagged_legend: "Số liệu bị gắn cờ (gạch chéo)",
+    not_on_date: "{name} không tồn tại ngày {date}; đã bỏ chọn.",
+    pre_reform_legend: "Trước 01/07/2025: tỉnh, huyện cũ và trung tâm xã cũ",
+    old_province_outline: "Ranh giới tỉnh cũ (chính xác, từ các xã mới)", old_district_outline: "Ranh giới huyện cũ (chính xác)",
+    old_commune_dot: "Trung tâm xã cũ", old_commune_split: "Xã cũ bị chia tách",
+    pre_reform_note: "Không có ranh giới xã cũ: chấm là trung tâm xã cũ (vị trí gần đúng).",
+    old_district: "Huyện cũ", became_province: "Nay thuộc", level_label: "Cấp",
+    problem_404: "Không tìm thấy.", problem_422: "Dữ liệu nhập không hợp lệ.", problem_other: "Lỗi máy chủ; vui lòng thử lại.",
+    date_range: "Chọn ngày từ {min} đến {max}.", bad_state: "Tham số không hợp lệ trong địa chỉ ({what}); dùng mặc định.",
+    no_selection: "Chưa chọn đơn vị: cả nước.", country: "Cả nước", data_table: "Bảng số liệu", bin: "Khoảng", count: "Số đơn vị",
+    value: "Giá trị", legend_toggle: "Chú giải", seats: "Trung tâm hành chính", capital: "Tỉnh lỵ",
+    crosshair: "Enter: tra cứu điểm giữa bản đồ", docs: "Tài liệu API", dashboard: "Bảng phân quyền",
+    share_unit: "Đơn vị", people_n: "{n} người",
   },
   en: {
     skip: "Skip the map", tagline: "Vietnam's administrative units", search_label: "Find a unit",
@@ -48,7 +70,30 @@ const STRINGS = {
     basemap_off: "Base map unreachable (offline)", source: "source", changes: "Later changes",
     no_tiles: "Drawing from GeoJSON (vector tiles not available)", xa: "Commune", phuong: "Ward",
     dac_khu: "Special zone", tinh: "Province", thanh_pho: "City", phan_quyen: "devolution", phan_cap: "delegation",
-    uy_quyen: "authorisation", n_powers: "{n} powers",
+    uy_quyen: "authorisation",
+    n_powers: "{n} powers",
+    huyen: "District", quan: "Urban district", thi_xa: "Town", thanh_pho_thuoc_tinh: "Provincial city",
+    thanh_pho_thuoc_tp: "Municipal city", thi_tran: "Township",
+    lvl_province: "province", lvl_district: "district", lvl_commune: "commune",
+    k_whole: "whole", k_part: "part", k_split: "split", k_merged: "merged", k_retyped: "retyped",
+    k_renamed: "renamed", k_created: "created", k_dissolved: "dissolved", k_unchanged: "unchanged",
+    unit_people: "people", unit_km2: "km²", unit_density: "people/km²", unit_powers: "powers",
+    flagged: "Figure flagged", withheld: "Withheld", flag_reason: "Reason",
+    why_flagged: "implausible for the unit's area and type (below the density/population floor of its type); unverified",
+    why_withheld: "the official map's attribute table has no figure, or a wrong one that is withheld",
+    data_note: "Data note", flagged_legend: "Flagged figure (hatched)",
+    not_on_date: "{name} does not exist on {date}; selection dropped.",
+    pre_reform_legend: "Before 2025-07-01: old provinces, districts and commune centres",
+    old_province_outline: "Old province boundary (exact, from the new communes)", old_district_outline: "Old district boundary (exact)",
+    old_commune_dot: "Old commune centre", old_commune_split: "Old commune that was split",
+    pre_reform_note: "Old commune boundaries are not available: dots are old commune centres (approximate).",
+    old_district: "Old district", became_province: "Now in", level_label: "Level",
+    problem_404: "Not found.", problem_422: "Invalid input.", problem_other: "Server error; please try again.",
+    date_range: "Pick a date from {min} to {max}.", bad_state: "Invalid value in the address ({what}); using the default.",
+    no_selection: "No unit selected: the whole country.", country: "Whole country", data_table: "Data table", bin: "Range", count: "Units",
+    value: "Value", legend_toggle: "Legend", seats: "Administrative centre", capital: "Provincial capital",
+    crosshair: "Enter: look up the map centre", docs: "API docs", dashboard: "Decentralisation dashboard",
+    share_unit: "Unit", people_n: "{n} people",
   },
 };
 
@@ -56,8 +101,10 @@ let lang = "vi";
 
 export function getLang() { return lang; }
 
+// An unknown or missing key never throws: it shows as itself (or nothing), never as a crash.
 export function t(key, vars = {}) {
-  const s = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
+  if (key === undefined || key === null) return "";
+  const s = STRINGS[lang][key] ?? STRINGS.en[key] ?? String(key);
   return s.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? "");
 }
 
@@ -76,7 +123,7 @@ export function setLang(next) {
   for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   const btn = document.getElementById("lang");
   btn.textContent = lang === "vi" ? "EN" : "VI";
-  btn.setAttribute("aria-label", lang === "vi" ? "English" : "Tiếng Việt");
+  btn.setAttribute("aria-label", lang === "vi" ? "EN – English" : "VI – Tiếng Việt");   // the visible text first
   btn.lang = lang === "vi" ? "en" : "vi";
 }
 

@@ -13,10 +13,13 @@ export function setupSearch(input, list, onChoose) {
     active = -1;
   }
 
+  // Each row says what the unit is and where: an old commune its old district and province (two
+  // "Phường 1" of Lâm Đồng differ there), an old unit what it became.
   function render() {
     list.innerHTML = results.map((r, i) => {
-      const sub = [r.province?.full_name, r.old ? `${t("old")} · ${r.valid_to || ""}` : null].filter(Boolean).join(" · ");
-      const became = r.became ? `<div class="sub">${t("became")}: ${esc(r.became)}</div>` : "";
+      const where = [r.district?.full_name, r.province?.full_name].filter(Boolean);
+      const sub = [t(r.type), ...where, r.old ? `${t("old")} · ${t("valid")} → ${r.valid_to || ""}` : null].filter(Boolean).join(" · ");
+      const became = r.became ? `<div class="sub became">${t("became")}: ${esc(r.became)}</div>` : "";
       return `<li role="option" id="sugg-${i}" aria-selected="${i === active}" data-i="${i}">`
         + `<b>${esc(r.full_name)}</b> ${r.old ? `<span class="badge old">${t("old")}</span>` : ""}`
         + `<div class="sub">${esc(sub)}</div>${became}</li>`;
@@ -24,13 +27,14 @@ export function setupSearch(input, list, onChoose) {
     list.hidden = results.length === 0;
     input.setAttribute("aria-expanded", String(!list.hidden));
     if (active >= 0) input.setAttribute("aria-activedescendant", `sugg-${active}`);
+    else input.removeAttribute("aria-activedescendant");
   }
 
   // An old unit's suggestion says what it became (fetched for the few shown, not for every result).
   async function addSuccessors(list_) {
-    await Promise.all(list_.filter((r) => r.old && r.level !== "province").slice(0, 4).map(async (r) => {
+    await Promise.all(list_.filter((r) => r.old && !r.became).slice(0, 5).map(async (r) => {
       const leg = await getOptional(`/v1/legacy/units/${r.code}`);
-      if (leg?.successors?.length) r.became = leg.successors.map((s) => s.full_name).join(", ");
+      if (leg?.successors?.length) r.became = [...new Set(leg.successors.map((s) => s.full_name))].join(", ");
     }));
   }
 
