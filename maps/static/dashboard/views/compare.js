@@ -7,7 +7,7 @@ import { chartBox, draw, PALETTE } from "../charts.js";
 import { powerColumns } from "./powerlist.js";
 
 // The two pairs: a Hà Nội phường against a Lâm Đồng xã, and Hà Nội against Gia Lai.
-export const PRESETS = [["00070", "24820", "preset_1"], ["01", "52", "preset_2"]];
+export const PRESETS = [["00070", "24848", "preset_1"], ["01", "52", "preset_2"]];
 const CODE = /^\d{2}(\d{3})?$/;
 
 function picker(name, code, unit) {
