@@ -2,19 +2,18 @@
 sectors x levels on a day, the powers behind one cell, the series of powers in force over time, and
 what each unit holds of one sector or one power (the map).
 
-A power counts as *in force* on a day when at least one unit version holds it that day
-(geo.power_units: the unit's validity intersected with the power's time in force), so every figure
-here follows the catalogue's dates without a second definition of them."""
+A power is *in force* on a day when its dates say so (geo.powers.valid, the definition of
+geodata.powers and geodata.power_events: status 'in_force'); what lapses next is
+power_events.ending_soon. Nothing here defines either a second time."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from psycopg import AsyncConnection
 
-from geodata import powers
+from geodata import power_events, powers
 from geodata.errors import InvalidInput
 from geodata.powervocab import FROM_LEVELS, MECHANISMS, REFORM_DAY, SECTORS, check_choice
-from geodata.units import last_day
 
 # The matrix's columns. "central" is where a power came from, not who holds it: the catalogue records
 # what left the ministries (from_level = central), so that column counts the powers moved down from
@@ -22,13 +21,9 @@ from geodata.units import last_day
 MATRIX_LEVELS = ("central", "province", "commune")
 MAX_SPAN_DAYS = 3 * 366
 
-HELD_CTE = """
-held AS (SELECT DISTINCT pu.power_id FROM geo.power_units pu WHERE pu.valid @> %(d)s::date)"""
-
-MATRIX_SQL = f"""
-WITH {HELD_CTE}
+MATRIX_SQL = """
 SELECT p.sector, p.holder_level, p.mechanism, p.from_level, count(*) AS n
-FROM geo.powers p JOIN held h ON h.power_id = p.id
+FROM geo.powers p WHERE p.valid @> %(d)s::date
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
 
 
@@ -74,7 +69,7 @@ async def matrix(conn: AsyncConnection, as_of: date) -> dict:
     return {"as_of": as_of, "levels": list(MATRIX_LEVELS), "mechanisms": list(MECHANISMS),
             "origins": list(FROM_LEVELS), "rows": rows_out, "totals": totals,
             "powers_in_force": totals["province"]["count"] + totals["commune"]["count"],
-            "definition": ("a power is in force on a day when at least one unit holds it that day; "
+            "definition": ("powers in force on the day (status in_force); "
                            "central counts the powers in force that moved down from the ministries "
                            "(they are also counted at the level that holds them)"),
             "notes": [] if as_of >= REFORM_DAY else [
@@ -82,11 +77,10 @@ async def matrix(conn: AsyncConnection, as_of: date) -> dict:
 
 
 CELL_SQL = f"""
-WITH {HELD_CTE}
 SELECT {powers.POWER_FIELDS},
        (SELECT count(*) FROM geo.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date) AS holders
-FROM geo.powers p JOIN held h ON h.power_id = p.id JOIN geo.instruments i ON i.id = p.instrument_id
-WHERE (%(sector)s::text IS NULL OR p.sector = %(sector)s)
+FROM {powers.POWER_FROM}
+WHERE p.valid @> %(d)s::date AND (%(sector)s::text IS NULL OR p.sector = %(sector)s)
   AND (%(level)s::text IS NULL OR (CASE WHEN %(level)s = 'central' THEN p.from_level = 'central'
                                          ELSE p.holder_level = %(level)s END))
   AND (%(mechanism)s::text IS NULL OR p.mechanism = %(mechanism)s)
@@ -109,23 +103,16 @@ async def cell_powers(conn: AsyncConnection, as_of: date, *, sector=None, level=
             "total": len(rows), "results": [dict(powers.power_json(r), holders=r["holders"]) for r in rows]}
 
 
-# Each power's days in force as one multirange (the union over its holders), then the days on which
-# any of them starts or ends: the series only changes there.
-SPANS_CTE = """
-spans AS (SELECT pu.power_id, range_agg(pu.valid) AS days FROM geo.power_units pu GROUP BY pu.power_id)"""
+# The series only changes on a day a power starts or ends.
+POINTS_SQL = """
+SELECT %(start)s::date AS d
+UNION SELECT b FROM geo.powers p, LATERAL (VALUES (lower(p.valid)), (upper(p.valid))) v(b)
+WHERE b > %(start)s AND b <= %(end)s ORDER BY 1"""
 
-SERIES_SQL = f"""
-WITH {SPANS_CTE},
-edges AS (SELECT lower(r) AS d FROM spans, unnest(days) r UNION SELECT upper(r) FROM spans, unnest(days) r),
-pts AS (SELECT %(start)s::date AS d UNION SELECT d FROM edges WHERE d > %(start)s AND d <= %(end)s)
-SELECT pts.d, p.holder_level, p.mechanism, count(*) AS n
-FROM pts JOIN spans s ON s.days @> pts.d JOIN geo.powers p ON p.id = s.power_id
+SERIES_SQL = """
+SELECT d, p.holder_level, p.mechanism, count(*) AS n
+FROM unnest(%(days)s::date[]) d JOIN geo.powers p ON p.valid @> d
 GROUP BY 1, 2, 3 ORDER BY 1"""
-
-POINTS_SQL = f"""
-WITH {SPANS_CTE},
-edges AS (SELECT lower(r) AS d FROM spans, unnest(days) r UNION SELECT upper(r) FROM spans, unnest(days) r)
-SELECT %(start)s::date AS d UNION SELECT d FROM edges WHERE d > %(start)s AND d <= %(end)s ORDER BY 1"""
 
 
 async def series(conn: AsyncConnection, start: date, end: date) -> dict:
@@ -135,10 +122,9 @@ async def series(conn: AsyncConnection, start: date, end: date) -> dict:
         raise InvalidInput(f"to ({end}) is before from ({start})", parameter="to")
     if (end - start).days > MAX_SPAN_DAYS:
         raise InvalidInput(f"the series covers at most {MAX_SPAN_DAYS} days; narrow from/to", parameter="to")
-    args = {"start": start, "end": end}
-    days = [r["d"] for r in await (await conn.execute(POINTS_SQL, args)).fetchall()]
+    days = [r["d"] for r in await (await conn.execute(POINTS_SQL, {"start": start, "end": end})).fetchall()]
     counts: dict[date, dict] = {d: {} for d in days}   # no row on a day: nothing in force
-    for r in await (await conn.execute(SERIES_SQL, args)).fetchall():
+    for r in await (await conn.execute(SERIES_SQL, {"days": days})).fetchall():
         c = counts[r["d"]]
         _bump(c, r["holder_level"], r["n"])
         _bump(c, f"{r['holder_level']}:{r['mechanism']}", r["n"])
@@ -153,49 +139,49 @@ async def series(conn: AsyncConnection, start: date, end: date) -> dict:
             "definition": "powers in force per holder level; the count holds from each point to the next"}
 
 
-LAPSING_SQL = f"""
-WITH {SPANS_CTE},
-ends AS (SELECT s.power_id, upper(r) AS ends FROM spans s, unnest(s.days) r
-         WHERE r @> %(d)s::date AND upper(r) > %(d)s AND upper(r) <= %(until)s)
-SELECT {powers.POWER_FIELDS}, e.ends
-FROM ends e JOIN geo.powers p ON p.id = e.power_id JOIN geo.instruments i ON i.id = p.instrument_id
-ORDER BY e.ends, p.id"""
+DETAILS_SQL = f"""
+SELECT {powers.POWER_FIELDS} FROM {powers.POWER_FROM} WHERE p.id = ANY(%(ids)s) ORDER BY upper(p.valid), p.id"""
 
 
-async def lapsing(conn: AsyncConnection, as_of: date, days: int = 90) -> dict:
-    """Powers in force on as_of that stop being held within the next `days` days (ends = first day
-    without them)."""
-    if not 1 <= days <= 730:
-        raise InvalidInput("days must be between 1 and 730", parameter="days")
-    until = as_of + timedelta(days=days)
-    rows = await (await conn.execute(LAPSING_SQL, {"d": as_of, "until": until})).fetchall()
-    return {"as_of": as_of, "days": days, "until": until, "total": len(rows),
-            "results": [dict(powers.power_json(r), last_day=last_day(r["ends"]), ends=r["ends"]) for r in rows]}
+async def lapsing(conn: AsyncConnection, as_of: date) -> dict:
+    """What power_events.ending_soon lists for as_of, each power in full (summary, instrument, article,
+    sources) for the dashboard's table."""
+    soon = await power_events.ending_soon(conn, as_of)
+    rows = await (await conn.execute(DETAILS_SQL, {"ids": [p["id"] for p in soon["powers"]], "d": as_of})).fetchall()
+    return {"as_of": as_of, "days": soon["within_days"], "through": soon["through"], "total": soon["count"],
+            "by_first_day_out": soon["by_first_day_out"], "results": [powers.power_json(r) for r in rows]}
 
 
 # What each unit holds of a sector (or of one power) on a day: own powers, those inherited through
 # the province's special regime, and among the own ones those given by a selector that names a
 # province or đặc khu (a special regime) or by the province's own decision (a re-delegation).
 MAP_SQL = """
-SELECT u.code, u.full_name, u.province_code, count(*) FILTER (WHERE NOT up.inherited) AS own, count(*) FILTER (WHERE up.inherited) AS inherited,
-       count(*) FILTER (WHERE NOT up.inherited AND (up.selector ~ '[0-9]' OR up.selector LIKE 'dac_khu%%')) AS special,
-       count(*) FILTER (WHERE NOT up.inherited AND p.from_level = 'province' AND i.scope <> 'national'
-                        AND i.kind = 'quyet_dinh') AS redelegated
-FROM geo.units u
-JOIN geo.unit_powers up ON up.unit_id = u.id AND up.valid @> %(d)s::date
-JOIN geo.powers p ON p.id = up.power_id JOIN geo.instruments i ON i.id = p.instrument_id
+WITH held AS (
+  SELECT up.unit_id, up.inherited,
+         (i.kind = 'quyet_dinh' AND i.scope <> 'national' AND p.from_level = 'province') AS redelegated,
+         (up.selector ~ '[0-9]' OR up.selector LIKE 'dac_khu%%') AS special_selector
+  FROM geo.unit_powers up
+  JOIN geo.powers p ON p.id = up.power_id JOIN geo.instruments i ON i.id = p.instrument_id
+  WHERE up.valid @> %(d)s::date
+    AND (%(sector)s::text IS NULL OR p.sector = %(sector)s) AND (%(power)s::text IS NULL OR p.id = %(power)s))
+SELECT u.code, u.full_name, u.province_code, count(*) FILTER (WHERE NOT h.inherited) AS own,
+       count(*) FILTER (WHERE h.inherited) AS inherited,
+       count(*) FILTER (WHERE NOT h.inherited AND h.special_selector AND NOT h.redelegated) AS special,
+       count(*) FILTER (WHERE NOT h.inherited AND h.redelegated) AS redelegated
+FROM geo.units u JOIN held h ON h.unit_id = u.id
 WHERE u.valid @> %(d)s::date AND u.level = %(level)s
-  AND (%(sector)s::text IS NULL OR p.sector = %(sector)s) AND (%(power)s::text IS NULL OR p.id = %(power)s)
 GROUP BY u.code, u.full_name, u.province_code ORDER BY u.code"""
 
 # Special regimes: the provinces named by an instrument that is not national (their own law or
 # resolutions of the National Assembly; a province's own decisions are re-delegations, not regimes).
 REGIMES_SQL = """
-SELECT s.code, array_agg(DISTINCT i.number ORDER BY i.number) AS instruments, count(DISTINCT p.id) AS powers
+SELECT s.code, u.full_name, array_agg(DISTINCT i.number ORDER BY i.number) AS instruments,
+       count(DISTINCT p.id) FILTER (WHERE p.valid @> %(d)s::date) AS powers
 FROM geo.instruments i CROSS JOIN LATERAL unnest(string_to_array(i.scope, ';')) s(code)
 LEFT JOIN geo.powers p ON p.instrument_id = i.id
+LEFT JOIN geo.units u ON u.level = 'province' AND u.code = trim(s.code) AND u.valid @> %(d)s::date
 WHERE i.scope <> 'national' AND i.kind <> 'quyet_dinh'
-GROUP BY s.code ORDER BY s.code"""
+GROUP BY s.code, u.full_name ORDER BY s.code"""
 
 UNITS_COUNT_SQL = "SELECT count(*) AS n FROM geo.units WHERE valid @> %(d)s::date AND level = %(level)s"
 
@@ -218,26 +204,12 @@ async def map_counts(conn: AsyncConnection, as_of: date, *, level: str = "commun
     return {"as_of": as_of, "level": level, "sector": sector, "power": power, "units": units,
             "holding": len(rows), "max": max((r["own"] + r["inherited"] for r in rows), default=0),
             "columns": columns, "rows": [[r[c] for c in columns] for r in rows],
-            "special_regimes": await special_regimes(conn)}
+            "special_regimes": await special_regimes(conn, as_of)}
 
 
-async def special_regimes(conn: AsyncConnection) -> list[dict]:
-    rows = await (await conn.execute(REGIMES_SQL)).fetchall()
-    return [{"province": r["code"].strip(), "instruments": r["instruments"], "powers": r["powers"]} for r in rows]
-
-
-EVENTS_SQL = f"""
-WITH {SPANS_CTE},
-ev AS (SELECT s.power_id, lower(r) AS d, 'start' AS event FROM spans s, unnest(s.days) r
-       UNION ALL SELECT s.power_id, upper(r), 'end' FROM spans s, unnest(s.days) r)
-SELECT {powers.POWER_FIELDS}, ev.d, ev.event
-FROM ev JOIN geo.powers p ON p.id = ev.power_id JOIN geo.instruments i ON i.id = p.instrument_id
-WHERE ev.d BETWEEN %(since)s AND %(until)s ORDER BY ev.d, p.id"""
-
-
-async def power_events(conn: AsyncConnection, since: date, until: date) -> dict:
-    """Days on which a power starts or stops being held (end: the first day without it)."""
-    rows = await (await conn.execute(EVENTS_SQL, {"since": since, "until": until})).fetchall()
-    return {"from": since, "to": until, "total": len(rows),
-            "events": [{"date": r["d"], "event": r["event"], "power": powers.power_json(r),
-                        "instrument": powers.instrument_json(r, full=False), "article": r["article"]} for r in rows]}
+async def special_regimes(conn: AsyncConnection, as_of: date) -> list[dict]:
+    """Provinces with their own law or National Assembly resolutions, and how many of those powers are in
+    force on as_of."""
+    rows = await (await conn.execute(REGIMES_SQL, {"d": as_of})).fetchall()
+    return [{"province": r["code"].strip(), "full_name": r["full_name"], "instruments": r["instruments"],
+             "powers": r["powers"]} for r in rows]

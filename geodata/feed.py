@@ -1,5 +1,5 @@
 """What changed and what changes: unit changes (geodata.lineage.changes) and power events
-(geodata.dashboard.power_events) in a window, grouped into one entry per day and instrument, served
+(geodata.power_events.events, /v1/powers/events) in a window, grouped into one entry per day and instrument, served
 as a JSON Feed 1.1 and an Atom feed (feedgen) for subscribers, and read by the dashboard.
 
 Entries in the future are included on purpose: a subscriber learns of the cliff before it comes."""
@@ -12,7 +12,7 @@ import orjson
 from feedgen.feed import FeedGenerator
 from psycopg import AsyncConnection
 
-from geodata import dashboard, lineage
+from geodata import lineage, power_events
 from geodata.dates import VN_TZ, parse_date, today
 from geodata.errors import InvalidInput
 
@@ -49,7 +49,11 @@ def _unit_entries(changes: list[dict]) -> list[dict]:
     return out
 
 
-def _power_entries(events: list[dict]) -> list[dict]:
+SUMMARIES_SQL = "SELECT id, summary_vi FROM geo.powers WHERE id = ANY(%(ids)s)"
+
+
+def _power_entries(events: list[dict], summaries_vi: dict[str, str]) -> list[dict]:
+    """One entry per day and instrument of the change (the ending instrument for an end)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for e in events:
         groups[(e["date"], e["instrument"]["number"])].append(e)
@@ -57,18 +61,21 @@ def _power_entries(events: list[dict]) -> list[dict]:
     for (day, number), es in groups.items():
         kinds: dict[str, int] = defaultdict(int)
         for e in es:
-            kinds[e["event"]] += 1
+            kinds[e["kind"]] += 1
         out.append({"kind": "powers", "date": day, "instrument": number, "count": len(es), "by_event": dict(kinds),
-                    "powers": [{"id": e["power"]["id"], "event": e["event"], "sector": e["power"]["sector"],
-                                "holder_level": e["power"]["holder_level"], "summary_vi": e["power"]["summary_vi"],
-                                "summary_en": e["power"]["summary_en"], "article": e.get("article")} for e in es]})
+                    "powers": [{"id": e["power"], "event": e["kind"], "sector": e["sector"],
+                                "holder_level": e["holder_level"], "summary_vi": summaries_vi.get(e["power"]),
+                                "summary_en": e["summary_en"], "article": e["article"],
+                                "replaced_by": e["replaced_by"]} for e in es]})
     return out
 
 
 async def items(conn: AsyncConnection, since: date, until: date) -> dict:
     changes = (await lineage.changes(conn, since, until))["changes"]
-    events = (await dashboard.power_events(conn, since, until))["events"]
-    entries = _unit_entries(changes) + _power_entries(events)
+    events = (await power_events.events(conn, since, until))["events"]
+    ids = sorted({e["power"] for e in events})
+    summaries = {r["id"]: r["summary_vi"] for r in await (await conn.execute(SUMMARIES_SQL, {"ids": ids})).fetchall()}
+    entries = _unit_entries(changes) + _power_entries(events, summaries)
     entries.sort(key=lambda e: (e["date"], e["kind"], e["instrument"] or ""), reverse=True)
     return {"since": since, "until": until, "today": today(), "entries": entries}
 

@@ -13,8 +13,7 @@ from conftest import assert_problem
 DAYS = ("2025-07-01", "2026-01-30", "2026-02-01", "2026-07-02", "2026-12-07", "2027-03-01")
 
 IN_FORCE_SQL = """
-SELECT p.sector, p.holder_level, p.mechanism, p.from_level, p.id FROM geo.powers p
-WHERE EXISTS (SELECT 1 FROM geo.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %s::date)"""
+SELECT p.sector, p.holder_level, p.mechanism, p.from_level, p.id FROM geo.powers p WHERE p.valid @> %s::date"""
 
 
 def in_force(db, day: str) -> list[tuple]:
@@ -39,6 +38,8 @@ def test_matrix_cells_match_sql(http, db, day):
     # every sector with a power in force has a row; totals add up
     assert {r[0] for r in rows} == {r["sector"] for r in body["rows"]}
     assert body["powers_in_force"] == len(rows)
+    coverage = http.get("/v1/powers", params={"as_of": day, "limit": 1}).json()["coverage"]
+    assert coverage["powers"]["by_status"]["in_force"] == len(rows)   # one definition of "in force"
     assert body["totals"]["commune"]["count"] == sum(1 for r in rows if r[1] == "commune")
 
 
@@ -47,10 +48,15 @@ def test_land_powers_leave_the_communes_on_2026_01_31(http, db):
     land = {d: http.get("/v1/dashboard/matrix", params={"as_of": d}).json() for d in ("2026-01-30", "2026-01-31")}
     commune = {d: next(r for r in m["rows"] if r["sector"] == "land")["cells"]["commune"]["count"] for d, m in land.items()}
     assert commune["2026-01-31"] < commune["2026-01-30"], commune
-    sql = {d: db.execute("SELECT count(DISTINCT p.id) FROM geo.powers p JOIN geo.power_units pu ON pu.power_id = p.id "
-                         "WHERE p.sector = 'land' AND p.holder_level = 'commune' AND pu.valid @> %s::date", (d,)).fetchone()[0]
-           for d in commune}
+    sql = {d: db.execute("SELECT count(*) FROM geo.powers p WHERE p.sector = 'land' AND p.holder_level = 'commune' "
+                         "AND p.valid @> %s::date", (d,)).fetchone()[0] for d in commune}
     assert sql == commune
+    # and the communes themselves hold fewer land powers (Phường Hoàn Kiếm, an ordinary ward)
+    held = {d: db.execute("SELECT count(*) FROM geo.unit_powers up JOIN geo.units u ON u.id = up.unit_id "
+                          "JOIN geo.powers p ON p.id = up.power_id WHERE u.code = '00070' AND u.level = 'commune' "
+                          "AND p.sector = 'land' AND up.valid @> %(d)s::date AND u.valid @> %(d)s::date", {"d": d}).fetchone()[0]
+            for d in commune}
+    assert held["2026-01-31"] < held["2026-01-30"], held
 
 
 def test_cell_lists_its_powers_with_instrument_article_and_sources(http, db):
@@ -86,15 +92,16 @@ def test_series_counts_match_sql_on_each_side_of_each_step(http, db):
             assert expect["commune"] == sum(1 for r in rows if r[1] == "commune"), d
 
 
-def test_lapsing_lists_what_ends_within_90_days(http, db):
-    body = http.get("/v1/dashboard/lapsing", params={"as_of": "2026-12-07", "days": 90}).json()
+def test_lapsing_is_ending_soon_in_full(http, db):
+    body = http.get("/v1/dashboard/lapsing", params={"as_of": "2026-12-07"}).json()
+    soon = http.get("/v1/powers", params={"as_of": "2026-12-07", "limit": 1}).json()["ending_soon"]
+    assert [p["id"] for p in body["results"]] == [p["id"] for p in soon["powers"]]
     held_now = {r[4] for r in in_force(db, "2026-12-07")}
     held_after = {r[4] for r in in_force(db, "2027-03-07")}
     ids = {p["id"] for p in body["results"]}
-    assert ids <= held_now
-    # every power held now and not on day 90 must be listed (unless it comes back in between)
-    assert held_now - held_after <= ids
-    assert all("2026-12-07" <= p["last_day"] < "2027-03-07" for p in body["results"])
+    assert ids <= held_now and held_now - held_after == ids
+    assert all("2026-12-07" <= p["valid_to"] < "2027-03-07" for p in body["results"])
+    assert all(p["summary_vi"] and p["instrument"]["number"] for p in body["results"])
 
 
 def test_map_counts_match_sql(http, db):
@@ -122,6 +129,7 @@ def test_map_for_one_power_and_bad_input(http):
     assert_problem(http.get("/v1/dashboard/map", params={"power": "p001", "sector": "land"}), 422, "not both")
     assert_problem(http.get("/v1/dashboard/cell", params={"level": "district"}), 422, "level must be one of")
     assert_problem(http.get("/v1/dashboard/series", params={"from": "2027-01-01", "to": "2026-01-01"}), 422)
+    assert_problem(http.get("/v1/dashboard/series", params={"from": "2026-1-1"}), 422)
     assert_problem(http.get("/v1/dashboard/series", params={"from": "2020-01-01", "to": "2026-01-01"}), 422, "at most")
     assert_problem(http.get("/v1/dashboard/matrix", params={"as_of": "2026-02-30"}), 422, "YYYY-MM-DD")
     assert_problem(http.get("/v1/feed.json", params={"since": "2027-01-01", "until": "2026-01-01"}), 422)
@@ -153,7 +161,7 @@ def test_feeds_carry_unit_changes_and_power_events(http):
     entries = [i["_vngeo"] for i in body["items"]]
     changes = http.get("/v1/changes", params=window).json()
     assert sum(e["count"] for e in entries if e["kind"] == "units") == changes["count"]
-    events = http.get("/v1/dashboard/events", params={"from": window["since"], "to": window["until"]}).json()
+    events = http.get("/v1/powers/events", params={"from": window["since"], "to": window["until"]}).json()
     assert sum(e["count"] for e in entries if e["kind"] == "powers") == events["total"]
     assert any(e["date"] == "2027-03-01" and e["kind"] == "powers" for e in entries)   # upcoming included
     assert len({i["id"] for i in body["items"]}) == len(body["items"])

@@ -76,14 +76,6 @@ async def feed_atom(request: Request, conn: Conn, since: DateQ = None, until: Da
     return Response(feed.atom_feed(items, str(request.base_url)), media_type="application/atom+xml")
 
 
-@router.get("/v1/dashboard/lapsing", summary="Powers in force on a date that stop within the next days (default 90)")
-async def lapsing(as_of: AsOf, conn: Conn, days: Annotated[int, Query(ge=1, le=730)] = 90):
-    return await dashboard.lapsing(conn, as_of, days)
-
-
-@router.get("/v1/dashboard/events", summary="Days on which powers start or stop being held, with instrument and article")
-async def events(conn: Conn, from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-                 to: DateQ = None):
-    start = parse_date(from_, "from") if from_ else dashboard.REFORM_DAY
-    end = parse_date(to, "to") if to else date(2027, 6, 30)
-    return await dashboard.power_events(conn, start, end)
+@router.get("/v1/dashboard/lapsing", summary="Powers in force on a date whose last day falls within 90 days, in full")
+async def lapsing(as_of: AsOf, conn: Conn):
+    return await dashboard.lapsing(conn, as_of)

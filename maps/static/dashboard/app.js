@@ -66,7 +66,7 @@ async function renderView() {
   root.setAttribute("aria-busy", "true");
   $("status").textContent = t("loading");
   try {
-    const coverage = await loadCoverage();
+    const coverage = await loadCoverage(state.date);
     $("coverage-banner").innerHTML = banner(coverage);
     const mod = await import(`./views/${state.view}.js`);
     if (seq !== renderSeq) return;

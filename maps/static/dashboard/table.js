@@ -5,8 +5,12 @@ import { t, esc, fmt } from "./i18n.js";
 const registry = new Map();   // table id -> {columns, rows, name}
 
 // columns: [{key, label, num, value(row) -> raw, html(row) -> cell HTML}]
-export function dataTable({ id, caption, columns, rows, name, hidden = false, limit = 0 }) {
+// csvOnly columns go to the file and not on screen; `hidden` folds the table under `summary`.
+export function dataTable({ id, caption, columns, rows, name, hidden = false, limit = 0, summary, empty }) {
   registry.set(id, { columns, rows, name: name || id });
+  if (!rows.length && empty) return `<p class="empty" id="${esc(id)}">${esc(empty)}</p>`;
+  const all = columns;
+  columns = all.filter((c) => !c.csvOnly);
   const head = columns.map((c) => `<th scope="col"${c.num ? ' class="num"' : ""}>${esc(c.label)}</th>`).join("");
   const shown = limit && rows.length > limit ? rows.slice(0, limit) : rows;
   const body = shown.map((r) => `<tr>${columns.map((c, i) => {
@@ -19,7 +23,7 @@ export function dataTable({ id, caption, columns, rows, name, hidden = false, li
   const table = `<div class="tablewrap" tabindex="0" role="region" aria-label="${esc(caption)}"><table id="${esc(id)}">
     <caption>${esc(caption)}</caption><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${more}`;
   const button = `<button type="button" class="csv" data-csv="${esc(id)}">${esc(t("csv"))} <span class="meta">(${fmt(rows.length)})</span></button>`;
-  if (hidden) return `<details class="chartdata"><summary>${esc(t("chart_table"))}</summary>${table}</details>${button}`;
+  if (hidden) return `<details class="chartdata"><summary>${esc(summary || t("chart_table"))}</summary>${table}</details>${button}`;
   return `${table}${button}`;
 }
 

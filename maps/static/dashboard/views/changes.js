@@ -35,7 +35,7 @@ export async function render(root, state) {
       <ol class="feed" id="feed-coming">${coming.map(entryHTML).join("") || `<li>${esc(t("no_entries"))}</li>`}</ol></section>
     <section><h3>${esc(t("past"))} <span class="meta" data-n="${past.length}">(${fmt(past.length)})</span></h3>
       <ol class="feed" id="feed-past">${past.map(entryHTML).join("") || `<li>${esc(t("no_entries"))}</li>`}</ol></section></div>
-    ${dataTable({ id: "feed-table", caption: t("changes_h", { date: fmtDate(state.date) }), rows: entries, name: "changes_feed", hidden: true,
+    ${dataTable({ id: "feed-table", caption: t("changes_h", { date: fmtDate(state.date) }), rows: entries, name: "changes_feed", hidden: true, summary: t("table"),
       columns: [{ key: "date", label: t("event_date") }, { key: "kind", label: t("kind") }, { key: "instrument", label: t("instrument") },
         { key: "count", label: t("count"), num: true }, { key: "what", label: t("what"), value: (e) => summary(e) }] })}`;
 }

@@ -39,6 +39,7 @@ export async function render(root, state, { update }) {
   const sectors = [...new Set([...Object.keys(pa.totals.by_sector), ...Object.keys(pb.totals.by_sector)])];
   const bySector = sectors.map((s) => ({ sector: s, a: pa.totals.by_sector[s] || 0, b: pb.totals.by_sector[s] || 0 }))
     .sort((x, y) => y.a + y.b - x.a - x.b);
+  const unconfirmed = [...full.values()].filter((p) => p.instrument && p.instrument.effective_confirmed === false).length;
   const card = (u, p) => `<div class="card" data-code="${esc(u.code)}"><h3>${esc(u.full_name)} <span class="meta">${esc(u.code)}</span></h3>
     <p><b class="big" data-n="${u.powers}">${fmt(u.powers)}</b> ${esc(t("powers"))}
     (${esc(t("own"))} ${fmt(p.totals.own)}, ${esc(t("inherited"))} ${fmt(p.totals.inherited)})</p>
@@ -48,15 +49,15 @@ export async function render(root, state, { update }) {
       <button type="submit">${esc(t("compare_go"))}</button><button type="button" id="swap">${esc(t("swap"))}</button></form>
     <p class="presets">${PRESETS.map(([x, y, k]) => `<a href="?view=compare&a=${x}&b=${y}&date=${state.date}" data-a="${x}" data-b="${y}">${esc(t(k))}</a>`).join(" · ")}</p>
     <div class="cards">${card(ua, pa)}<div class="card shared"><h3>${esc(t("shared"))}</h3><p><b class="big" data-shared="${cmp.shared}">${fmt(cmp.shared)}</b></p></div>${card(ub, pb)}</div>
-    ${cmp.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("")}
+    ${unconfirmed ? `<p class="note">${esc(t("unconfirmed_note", { n: fmt(unconfirmed) }))}</p>` : ""}
     ${chartBox("compare-chart", `${ua.full_name} / ${ub.full_name}`, "compare-table", Math.max(200, bySector.length * 34 + 70))}
     ${dataTable({ id: "compare-table", caption: `${t("powers")}: ${ua.full_name} / ${ub.full_name}`, rows: bySector, hidden: true,
       name: `compare_${a}_${b}`, columns: [{ key: "sector", label: t("sector"), html: (r) => esc(sectorName(r.sector)) },
         { key: "a", csv: a, label: ua.full_name, num: true }, { key: "b", csv: b, label: ub.full_name, num: true }] })}
     <h3>${esc(t("only_in", { unit: ua.full_name }))}</h3>
-    ${dataTable({ id: "only-a", caption: t("only_in", { unit: ua.full_name }), rows: only(a), name: `only_${a}`, columns: powerColumns() })}
+    ${dataTable({ id: "only-a", caption: t("only_in", { unit: ua.full_name }), rows: only(a), name: `only_${a}`, columns: powerColumns(), empty: t("no_entries") })}
     <h3>${esc(t("only_in", { unit: ub.full_name }))}</h3>
-    ${dataTable({ id: "only-b", caption: t("only_in", { unit: ub.full_name }), rows: only(b), name: `only_${b}`, columns: powerColumns() })}`;
+    ${dataTable({ id: "only-b", caption: t("only_in", { unit: ub.full_name }), rows: only(b), name: `only_${b}`, columns: powerColumns(), empty: t("no_entries") })}`;
   draw("compare-chart", {
     grid: { left: 170, right: 30, top: 30, bottom: 30 }, legend: { top: 0 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },

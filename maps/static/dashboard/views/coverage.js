@@ -1,53 +1,64 @@
-// 6. Coverage and sources: how many of the June-2025 decrees are coded, rows by confidence, what is
-// known to be missing, the newest instrument read, and every instrument with its source link.
-import { getJSON } from "../api.js";
+// 6. Coverage and sources: how many of the 28 June-2025 decrees are coded (and why the others are not),
+// rows by confidence and by status on the date, what the project verified itself, the newest instrument
+// read, the provinces whose own re-delegation decisions are loaded, and every instrument with its source.
 import { t, esc, fmt, fmtDate } from "../i18n.js";
 import { dataTable } from "../table.js";
 import { chartBox, draw } from "../charts.js";
-import { decreeCounts } from "../coverage_data.js";
 
 const CONF_COLOURS = { high: "#009E73", medium: "#E69F00", low: "#D55E00" };
+const STATUS_COLOURS = { in_force: "#0072B2", not_yet: "#56B4E9", ended: "#7a7a7a" };
 const isURL = (u) => /^https?:\/\//.test(u || "");
+const numberLink = (i) => (isURL(i.source_url)
+  ? `<a href="${esc(i.source_url)}" target="_blank" rel="noopener noreferrer">${esc(i.number)}</a>` : esc(i.number));
 
-export async function render(root, state, { coverage }) {
-  const cov = coverage;
-  const conf = await Promise.all(["high", "medium", "low"].map(async (c) =>
-    [c, (await getJSON("/v1/powers", { confidence: c, limit: 1 })).total]));
-  const { with: w, of } = decreeCounts(cov);
-  const decrees = cov.decrees?.list || [];
-  const missing = cov.missing || cov.known_missing || [];
-  const newest = cov.newest_instrument || {};
+export async function render(root, state, { coverage: cov }) {
+  const d = cov.decrees_june_2025, pw = cov.powers;
+  const june = cov.instrumentList.filter((i) => i.package === "june-2025");
+  const conf = ["high", "medium", "low"].map((c) => ({ key: c, rows: pw.by_confidence[c] || 0 }));
+  const status = ["in_force", "not_yet", "ended"].map((s) => ({ key: s, rows: pw.by_status[s] || 0 }));
   root.innerHTML = `<h2>${esc(t("coverage_h"))}</h2>
+    <p class="note" id="coverage-note">${esc(t("coverage_note"))}</p>
     <div class="cards" id="coverage-cards">
-      <div class="card"><h3>${esc(t("decrees_h"))}</h3><b class="big" data-with="${w}" data-of="${of}">${fmt(w)} / ${fmt(of)}</b>
-        <span class="meta">${esc(t("with_powers"))}</span></div>
-      <div class="card"><h3>${esc(t("powers"))}</h3><b class="big" data-n="${cov.powers_total}">${fmt(cov.powers_total)}</b>
-        <span class="meta">${esc(t("rows"))}</span></div>
-      <div class="card"><h3>${esc(t("newest"))}</h3><b class="big" data-date="${esc(newest.date || "")}">${esc(fmtDate(newest.date))}</b>
-        <span class="meta">${esc(newest.number || "")}</span></div>
+      <div class="card"><h3>${esc(t("decrees_h"))}</h3><b class="big" id="decrees-with" data-with="${d.with_rows}" data-of="${d.count}">${fmt(d.with_rows)} / ${fmt(d.count)}</b>
+        <span class="meta">${esc(t("with_powers"))}; ${fmt(d.without_rows)} ${esc(t("without_powers"))}</span></div>
+      <div class="card"><h3>${esc(t("rows"))}</h3><b class="big" data-n="${pw.rows}">${fmt(pw.rows)}</b>
+        <span class="meta">${esc(t("verified_n", { n: fmt(pw.verified_by_project), r: fmt(pw.taken_from_research) }))}</span></div>
+      <div class="card"><h3>${esc(t("in_force_on", { date: fmtDate(state.date) }))}</h3><b class="big" data-in-force="${pw.by_status.in_force}">${fmt(pw.by_status.in_force)}</b></div>
+      <div class="card"><h3>${esc(t("newest"))}</h3><b class="big" data-date="${esc(cov.instruments.newest_date || "")}">${esc(fmtDate(cov.instruments.newest_date))}</b>
+        <span class="meta">${esc(cov.instruments.newest || "")}</span></div>
+      <div class="card"><h3>${esc(t("redelegation_provinces"))}</h3><b class="big" data-n="${cov.provinces_with_redelegation_decisions.length}">${fmt(cov.provinces_with_redelegation_decisions.length)}</b>
+        <span class="meta">${esc(cov.provinces_with_redelegation_decisions.join(", "))}</span></div>
     </div>
-    <h3>${esc(t("rows_conf_h"))}</h3>
-    ${chartBox("conf-chart", t("rows_conf_h"), "conf-table", 180)}
-    ${dataTable({ id: "conf-table", caption: t("rows_conf_h"), rows: conf.map(([c, n]) => ({ confidence: c, rows: n })), name: "rows_by_confidence",
-      columns: [{ key: "confidence", label: t("confidence"), html: (r) => esc(t(r.confidence)) }, { key: "rows", label: t("rows"), num: true }] })}
-    <h3>${esc(t("decrees_h"))}</h3>
-    ${dataTable({ id: "decrees-table", caption: t("decrees_h"), rows: decrees, name: "decrees_june_2025",
-      columns: [{ key: "number", label: t("number"), html: (d) => isURL(d.source_url)
-          ? `<a href="${esc(d.source_url)}" target="_blank" rel="noopener noreferrer">${esc(d.number)}</a>` : esc(d.number) },
-        { key: "sector", label: t("sector") }, { key: "powers", label: t("rows"), num: true },
-        { key: "reason", label: t("reason"), value: (d) => d.reason || d.why || "" }] })}
+    <div class="grid2"><div><h3>${esc(t("rows_conf_h"))}</h3>
+      ${chartBox("conf-chart", t("rows_conf_h"), "conf-table", 170)}
+      ${dataTable({ id: "conf-table", caption: t("rows_conf_h"), rows: conf, name: "rows_by_confidence",
+        columns: [{ key: "key", csv: "confidence", label: t("confidence"), html: (r) => esc(t(r.key)) }, { key: "rows", label: t("rows"), num: true }] })}</div>
+    <div><h3>${esc(t("rows_status_h", { date: fmtDate(state.date) }))}</h3>
+      ${chartBox("status-chart", t("rows_status_h", { date: fmtDate(state.date) }), "status-table", 170)}
+      ${dataTable({ id: "status-table", caption: t("rows_status_h", { date: fmtDate(state.date) }), rows: status, name: "rows_by_status",
+        columns: [{ key: "key", csv: "status", label: t("status"), html: (r) => esc(t(r.key)) }, { key: "rows", label: t("rows"), num: true }] })}</div></div>
     <h3>${esc(t("missing_h"))}</h3>
-    ${missing.length ? `<ul id="missing">${missing.map((m) => `<li>${esc(typeof m === "string" ? m : m.what || m.reason || JSON.stringify(m))}</li>`).join("")}</ul>` : ""}
+    ${dataTable({ id: "missing-table", caption: t("missing_h"), rows: d.without, name: "decrees_without_rows",
+      columns: [{ key: "number", label: t("number") }, { key: "reason", label: t("reason") }] })}
+    <h3>${esc(t("decrees_h"))}</h3>
+    ${dataTable({ id: "decrees-table", caption: t("decrees_h"), rows: june, name: "decrees_june_2025",
+      columns: [{ key: "number", label: t("number"), html: numberLink }, { key: "sector", label: t("sector") },
+        { key: "powers", label: t("rows"), num: true }, { key: "in_force_until", label: t("last_day"), html: (i) => esc(fmtDate(i.in_force_until)) },
+        { key: "no_powers_reason", label: t("reason"), html: (i) => esc(i.no_powers_reason || "") },
+        { key: "source_url", label: t("source"), html: (i) => (isURL(i.source_url) ? `<a class="src" href="${esc(i.source_url)}" target="_blank" rel="noopener noreferrer">${esc(t("source"))}</a>` : "") }] })}
     <h3>${esc(t("instruments_h"))}</h3>
-    ${dataTable({ id: "instruments-table", caption: t("instruments_h"), rows: cov.instruments, name: "instruments",
-      columns: [{ key: "number", label: t("number"), html: (i) => isURL(i.source_url)
-          ? `<a href="${esc(i.source_url)}" target="_blank" rel="noopener noreferrer">${esc(i.number)}</a>` : esc(i.number) },
-        { key: "kind", label: t("kind") }, { key: "effective", label: t("effective"), html: (i) => esc(fmtDate(i.in_force_from || i.effective)) },
-        { key: "expires", label: t("expires"), html: (i) => esc(fmtDate(i.expires)) }, { key: "powers", label: t("rows"), num: true },
-        { key: "confidence", label: t("confidence"), html: (i) => esc(t(i.confidence)) }, { key: "source_url", label: t("source") }] })}`;
-  draw("conf-chart", {
-    grid: { left: 110, right: 30, top: 10, bottom: 30 }, tooltip: { trigger: "item" },
-    xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", data: conf.map(([c]) => t(c)) },
-    series: [{ type: "bar", name: t("rows"), data: conf.map(([c, n]) => ({ value: n, itemStyle: { color: CONF_COLOURS[c] } })) }],
+    ${dataTable({ id: "instruments-table", caption: t("instruments_h"), rows: cov.instrumentList, name: "instruments",
+      columns: [{ key: "number", label: t("number"), html: numberLink }, { key: "kind", label: t("kind") },
+        { key: "in_force_from", label: t("effective"), html: (i) => esc(fmtDate(i.in_force_from)) },
+        { key: "in_force_until", label: t("last_day"), html: (i) => esc(fmtDate(i.in_force_until)) }, { key: "powers", label: t("rows"), num: true },
+        { key: "confidence", label: t("confidence"), html: (i) => esc(t(i.confidence)) },
+        { key: "source_url", label: t("source"), html: (i) => (isURL(i.source_url) ? `<a class="src" href="${esc(i.source_url)}" target="_blank" rel="noopener noreferrer">${esc(t("source"))}</a>` : "") }] })}`;
+  const bars = (id, rows, colours) => draw(id, {
+    grid: { left: 110, right: 40, top: 10, bottom: 30 }, tooltip: { trigger: "item" },
+    xAxis: { type: "value", minInterval: 1 }, yAxis: { type: "category", inverse: true, data: rows.map((r) => t(r.key)) },
+    series: [{ type: "bar", name: t("rows"), label: { show: true, position: "right" },
+      data: rows.map((r) => ({ value: r.rows, itemStyle: { color: colours[r.key] } })) }],
   });
+  bars("conf-chart", conf, CONF_COLOURS);
+  bars("status-chart", status, STATUS_COLOURS);
 }

@@ -51,7 +51,7 @@ async function ensureMap(el, day) {
   if (map) { map.remove(); map = null; }
   maplibregl.setWorkerUrl("/static/vendor/maplibre-gl-csp-worker.js");
   map = new maplibregl.Map({
-    container: el, center: [106.2, 16.1], zoom: 4.4, minZoom: 3, maxZoom: 14, dragRotate: false,
+    container: el, bounds: [[101.8, 8.2], [110.2, 23.6]], fitBoundsOptions: { padding: 10 }, minZoom: 3, maxZoom: 14, dragRotate: false,
     attributionControl: { compact: true, customAttribution: "© vietnamese-provinces-database (MIT), sapnhap.bando.com.vn" },
     style: { version: 8, sources: {}, layers: [{ id: "bg", type: "background", paint: { "background-color": "#dfe8ee" } }] },
   });
@@ -101,7 +101,7 @@ export async function render(root, state, { update }) {
     getJSON("/v1/dashboard/cell", { as_of: state.date, sector: sector || state.psector || "" }),
   ]);
   const rows = data.rows.map((r) => Object.fromEntries(data.columns.map((c, i) => [c, r[i]])))
-    .map((r) => ({ ...r, total: r.own + r.inherited }));
+    .map((r) => ({ ...r, total: r.own + r.inherited })).sort((x, y) => y.total - x.total || x.code.localeCompare(y.code));
   const breaks = classes(data.max);
   const regimes = data.special_regimes.map((r) => r.province);
   root.innerHTML = `<h2>${esc(t("map_h", { date: fmtDate(state.date) }))}</h2>
@@ -118,9 +118,9 @@ export async function render(root, state, { update }) {
       ${legend(breaks, data.max)}<div id="map-pick" class="pick" aria-live="polite">${esc(t("map_pick"))}</div></div>
     <h3>${esc(t("regimes_h"))}</h3>
     ${dataTable({ id: "regimes-table", caption: t("regimes_h"), rows: data.special_regimes, name: "special_regimes",
-      columns: [{ key: "province", label: t("code") }, { key: "instruments", label: t("instrument"), value: (r) => r.instruments.join(" ; ") },
+      columns: [{ key: "province", label: t("code") }, { key: "full_name", label: t("province") }, { key: "instruments", label: t("instrument"), value: (r) => r.instruments.join(" ; ") },
         { key: "powers", label: t("powers"), num: true }] })}
-    ${dataTable({ id: "map-table", caption: t("holding", { n: fmt(data.holding), of: fmt(data.units) }), rows, limit: 200,
+    ${dataTable({ id: "map-table", caption: t("holding", { n: fmt(data.holding), of: fmt(data.units) }), rows, limit: 30,
       name: `holders_${level}_${power || sector}`,
       columns: [{ key: "code", label: t("code") }, { key: "full_name", label: t("unit") }, { key: "province_code", label: t("province") },
         { key: "total", label: t("total"), num: true }, { key: "own", label: t("own"), num: true },

@@ -82,7 +82,7 @@ export async function render(root, state, { update }) {
   const chartRows = m.rows.filter((r) => r.cells.province.count || r.cells.commune.count);
   root.innerHTML = `<h2>${esc(t("matrix_h", { date: fmtDate(state.date) }))}</h2>
     ${m.notes.map((n) => `<p class="note">${esc(t("pre_reform"))}</p>`).join("")}
-    <fieldset class="split"><legend>${esc(t("split"))}</legend>${["none", "mechanism", "origin"].map((s) =>
+    <fieldset class="split"><legend>${esc(t("split_by"))}</legend>${["none", "mechanism", "origin"].map((s) =>
       `<label><input type="radio" name="split" value="${s}"${s === split ? " checked" : ""}> ${esc(t(`split_${s}`))}</label>`).join("")}</fieldset>
     <div class="grid2"><div>${matrixTable(m, split, state.cell)}
       <p class="meta">${esc(t("matrix_note"))}</p>

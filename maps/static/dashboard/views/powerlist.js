@@ -11,6 +11,13 @@ export function sourceLinks(p) {
     title="${esc(u)}">${esc(t("source"))} ${i + 1}</a>`).join(" ");
 }
 
+function endedBy(p) {
+  const e = p.ended_by;
+  if (!e) return "";
+  if (e.sunset) return `${t("sunset")} ${e.number}`;
+  return e.article || e.number || "";
+}
+
 export function powerColumns({ extra = [] } = {}) {
   return [
     { key: "id", label: t("id") },
@@ -28,6 +35,7 @@ export function powerColumns({ extra = [] } = {}) {
     { key: "valid_from", label: t("effective"), value: (p) => p.valid_from ?? p.instrument?.in_force_from ?? null,
       html: (p) => esc(fmtDate(p.valid_from ?? p.instrument?.in_force_from)) },
     { key: "valid_to", label: t("last_day"), value: (p) => p.valid_to ?? null, html: (p) => esc(p.valid_to ? fmtDate(p.valid_to) : "—") },
+    { key: "ended_by", label: t("ended_by"), value: (p) => endedBy(p), html: (p) => esc(endedBy(p) || "—") },
     ...extra,
     { key: "confidence", label: t("confidence"), html: (p) => esc(t(p.confidence)) },
     { key: "source_url", label: t("source"), value: (p) => (p.source_url || []).join(" ; "), html: sourceLinks },

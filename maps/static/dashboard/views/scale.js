@@ -19,7 +19,8 @@ export async function render(root, state) {
   const tot = s.total;
   const short = (n) => n.replace(/^(Thành phố|Tỉnh) /, "");
   const outRows = s.outliers.map((o) => ({ ...o, pop_flag: o.flags.population || "", area_flag: o.flags.area_km2 || "" }));
-  const flagged = (o, k) => (o[k === "population" ? "pop_flag" : "area_flag"] ? ` <span class="flag" title="${esc(o[k === "population" ? "pop_flag" : "area_flag"])}">${esc(t("flag_mark"))}</span>` : "");
+  const flagged = (o, k) => (o[k === "population" ? "pop_flag" : "area_flag"] ? ` <span class="flag">${esc(t("flag_mark"))}</span>` : "");
+  const reason = (o) => [o.pop_flag, o.area_flag].filter(Boolean).map((r) => r.replace(/^[^:]*\)\s*:\s*/, "")).join(" · ");
   root.innerHTML = `<h2>${esc(t("scale_h", { date: fmtDate(state.date) }))}</h2>
     <div class="cards" id="scale-total">
       <div class="card"><h3>${esc(t("communes_n"))}</h3><b class="big" data-n="${tot.communes}">${fmt(tot.communes)}</b></div>
@@ -47,11 +48,12 @@ export async function render(root, state) {
         { key: "area_median", label: `${t("area")}: ${t("median")}`, num: true, digits: 1 },
         { key: "outliers", label: t("outliers"), num: true }, { key: "flagged", label: t("flagged"), num: true }] })}
     <h3>${esc(t("outliers_h"))}</h3>
-    ${dataTable({ id: "outliers-table", caption: t("outliers_h"), rows: outRows, name: "scale_outliers", limit: 150,
+    ${dataTable({ id: "outliers-table", caption: t("outliers_h"), rows: outRows, name: "scale_outliers", limit: 60,
       columns: [{ key: "code", label: t("code") }, { key: "full_name", label: t("unit") }, { key: "province", label: t("province") },
         { key: "population", label: t("population"), num: true, html: (o) => fmt(o.population) + flagged(o, "population") + (o.population_outlier ? " ▲" : "") },
         { key: "area_km2", label: t("area"), num: true, html: (o) => fmt(o.area_km2, 2) + flagged(o, "area_km2") + (o.area_outlier ? " ▲" : "") },
-        { key: "pop_flag", label: `${t("flagged")}: ${t("population")}` }, { key: "area_flag", label: `${t("flagged")}: ${t("area")}` }] })}`;
+        { key: "why", label: t("why"), value: reason, html: (o) => `<span class="why">${esc(reason(o))}</span>` },
+        { key: "pop_flag", csvOnly: true }, { key: "area_flag", csvOnly: true }] })}`;
   const names = bands.map((b) => short(b.name));
   draw("band-chart", {
     grid: { left: 120, right: 20, top: 40, bottom: 30 }, legend: { top: 0 },

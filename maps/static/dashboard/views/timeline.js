@@ -12,28 +12,34 @@ const FROM = "2025-07-01", TO = "2027-06-30";
 const NAMED = { "2025-07-01": "ev_reform", "2026-01-31": "ev_nd49", "2026-07-01": "ev_capital", "2027-03-01": "ev_cliff" };
 const days = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
 
-function eventDays(events) {
+// /v1/powers/events groups its events by day, with the instruments of each change.
+function eventDays(days) {
+  return days.map((d) => ({ date: d.date, start: d.starts, end: d.ends, moved: d.moves,
+    label: NAMED[d.date] ? t(NAMED[d.date]) : [...d.instruments].sort((a, b) => b.count - a.count).slice(0, 2).map((i) => i.number).join(", "),
+    instruments: d.instruments.map((i) => `${i.number} (${t(i.kind)} ${i.count})`).join(" ; ") }));
+}
+
+// What lapses, by last day, by what ends it and by holder level.
+function lapsingGroups(powers) {
   const by = new Map();
-  for (const e of events) {
-    const d = by.get(e.date) || { date: e.date, start: 0, end: 0, moved: 0, instruments: new Map() };
-    const kind = e.event === "start" || e.event === "starts" ? "start" : e.event === "end" || e.event === "ends" ? "end" : "moved";
-    d[kind] += 1;
-    const num = e.instrument?.number || e.ended_by?.number || "";
-    if (num) d.instruments.set(num, (d.instruments.get(num) || 0) + 1);
-    by.set(e.date, d);
+  for (const p of powers) {
+    const e = p.ended_by;
+    const what = e ? (e.sunset ? `${t("sunset")} ${e.number}` : e.number) : "";
+    const key = [p.valid_to, what, p.holder_level].join("|");
+    const g = by.get(key) || { last_day: p.valid_to, by: what, holder_level: p.holder_level, count: 0 };
+    g.count += 1;
+    by.set(key, g);
   }
-  return [...by.values()].sort((a, b) => a.date.localeCompare(b.date)).map((d) => ({
-    ...d, label: NAMED[d.date] ? t(NAMED[d.date]) : [...d.instruments.entries()].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([n]) => n).join(", "),
-    instruments: [...d.instruments.keys()].join(" ; ") }));
+  return [...by.values()].sort((a, b) => a.last_day.localeCompare(b.last_day) || b.count - a.count);
 }
 
 export async function render(root, state, { today }) {
   const [series, ev, lapsing] = await Promise.all([
     getJSON("/v1/dashboard/series", { from: FROM, to: TO }),
-    getJSON("/v1/dashboard/events", { from: FROM, to: TO }),
-    getJSON("/v1/dashboard/lapsing", { as_of: state.date, days: 90 }),
+    getJSON("/v1/powers/events", { from: FROM, to: TO }),
+    getJSON("/v1/dashboard/lapsing", { as_of: state.date }),
   ]);
-  const evDays = eventDays(ev.events);
+  const evDays = eventDays(ev.days);
   const next = evDays.find((d) => d.date > state.date && (NAMED[d.date] || d.end));
   const cliff = "2027-03-01";
   const countdowns = [next, next?.date !== cliff && { date: cliff, label: t("ev_cliff") }].filter(Boolean).map((d) =>
@@ -46,8 +52,11 @@ export async function render(root, state, { today }) {
         { key: "province", label: t("province"), num: true }, { key: "commune", label: t("commune"), num: true },
         { key: "total", label: t("total"), num: true }] })}
     <h3 id="lapsing-h">${esc(t("lapsing_h", { date: fmtDate(state.date) }))} — <span data-n="${lapsing.total}">${fmt(lapsing.total)}</span></h3>
-    ${lapsing.total ? dataTable({ id: "lapsing-table", caption: t("lapsing_h", { date: fmtDate(state.date) }), rows: lapsing.results,
-      name: "lapsing_90_days", limit: 60, columns: powerColumns({ extra: [{ key: "last_day", label: t("last_day"), html: (p) => esc(fmtDate(p.last_day)) }] }) })
+    ${lapsing.total ? dataTable({ id: "lapsing-summary", caption: t("lapsing_by_day"), rows: lapsingGroups(lapsing.results), name: "lapsing_by_day",
+      columns: [{ key: "last_day", label: t("last_day"), html: (r) => esc(fmtDate(r.last_day)) }, { key: "by", label: t("ended_by") },
+        { key: "holder_level", label: t("holder"), html: (r) => esc(t(r.holder_level)) }, { key: "count", label: t("count"), num: true }] })
+      + dataTable({ id: "lapsing-table", caption: t("lapsing_h", { date: fmtDate(state.date) }), rows: lapsing.results, hidden: true,
+        summary: t("lapsing_all", { n: fmt(lapsing.total) }), name: "lapsing_90_days", columns: powerColumns() })
       : `<p>${esc(t("lapsing_none"))}</p>`}
     <h3>${esc(t("events_h"))}</h3>
     ${dataTable({ id: "events-table", caption: t("events_h"), rows: evDays, name: "power_events",
