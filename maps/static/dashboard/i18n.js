@@ -59,7 +59,7 @@ const STRINGS = {
     status: "Tình trạng", not_yet: "chưa có hiệu lực", ended: "đã hết hiệu lực",
     unconfirmed_note: "{n} thẩm quyền của hai đơn vị đến từ văn bản mà nguồn chưa xác nhận ngày hiệu lực; được coi là có hiệu lực từ 01/07/2025.",
     lapsing_by_day: "Theo ngày và văn bản", lapsing_all: "Danh sách đầy đủ ({n})",
-    ended_by: "Chấm dứt bởi", sunset: "hết thời hạn của", split_by: "Tách theo",
+    coverage_aria: "Độ phủ của danh mục", ended_by: "Chấm dứt bởi", own_end: "ngày kết thúc riêng của dòng", central_col: "Trung ương → đã chuyển xuống", sunset: "hết thời hạn của", split_by: "Tách theo",
     pre_reform: "Trước 01/07/2025 không có chính quyền hai cấp: danh mục bắt đầu từ 01/07/2025.",
     chart_kbd: "Biểu đồ; số liệu ở bảng bên dưới",
   },
@@ -122,7 +122,7 @@ const STRINGS = {
     status: "Status", not_yet: "not yet in force", ended: "ended",
     unconfirmed_note: "{n} of the two units' powers come from instruments whose effective date the sources did not confirm; they are taken as in force from 2025-07-01.",
     lapsing_by_day: "By day and instrument", lapsing_all: "The full list ({n})",
-    ended_by: "Ended by", sunset: "sunset of", split_by: "Split by",
+    coverage_aria: "How complete the catalogue is", ended_by: "Ended by", own_end: "the row's own last day", central_col: "Central → moved down", sunset: "sunset of", split_by: "Split by",
     pre_reform: "Before 2025-07-01 there was no two-tier government: the catalogue starts on 2025-07-01.",
     chart_kbd: "Chart; its data is in the table below",
   },
@@ -168,8 +168,7 @@ export function setLang(next) {
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of document.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   const btn = document.getElementById("lang");
-  btn.textContent = lang === "vi" ? "EN" : "VI";
-  btn.setAttribute("aria-label", lang === "vi" ? "English" : "Tiếng Việt");
+  btn.textContent = lang === "vi" ? "English" : "Tiếng Việt";
   btn.lang = lang === "vi" ? "en" : "vi";
   document.title = `${t("title")} — vn-geodata`;
 }

@@ -33,7 +33,7 @@ function cellButton(sector, level, f, n, selected) {
 function matrixTable(m, split, selected) {
   const levels = m.levels;
   const sub = Object.fromEntries(levels.map((l) => [l, parts(l, split)]));
-  const head1 = levels.map((l) => `<th scope="colgroup" colspan="${sub[l].length}" class="lvl-${l}">${esc(t(l))}</th>`).join("");
+  const head1 = levels.map((l) => `<th scope="colgroup" colspan="${sub[l].length}" class="lvl-${l}">${esc(t(l === "central" ? "central_col" : l))}</th>`).join("");
   const head2 = split === "none" ? "" : `<tr><td></td>${levels.map((l) => sub[l].map(([lab]) => `<th scope="col" class="sub">${esc(lab)}</th>`).join("")).join("")}</tr>`;
   const body = m.rows.map((r) => `<tr><th scope="row">${esc(sectorName(r.sector))}</th>${levels.map((l) =>
     sub[l].map(([, f, v]) => `<td class="num lvl-${l}">${cellButton(r.sector, l, f, v(r.cells[l]), selected)}</td>`).join("")).join("")}</tr>`).join("");

@@ -19,18 +19,20 @@ function eventDays(days) {
     instruments: d.instruments.map((i) => `${i.number} (${t(i.kind)} ${i.count})`).join(" ; ") }));
 }
 
-// What lapses, by last day, by what ends it and by holder level.
+// What lapses, by last day and holder level, with the instruments whose end it is.
 function lapsingGroups(powers) {
   const by = new Map();
   for (const p of powers) {
     const e = p.ended_by;
-    const what = e ? (e.sunset ? `${t("sunset")} ${e.number}` : e.number) : "";
-    const key = [p.valid_to, what, p.holder_level].join("|");
-    const g = by.get(key) || { last_day: p.valid_to, by: what, holder_level: p.holder_level, count: 0 };
+    const what = e ? (e.sunset ? `${t("sunset")} ${e.number}` : e.number) : t("own_end");
+    const key = `${p.valid_to}|${p.holder_level}`;
+    const g = by.get(key) || { last_day: p.valid_to, holder_level: p.holder_level, count: 0, by: new Map() };
     g.count += 1;
+    g.by.set(what, (g.by.get(what) || 0) + 1);
     by.set(key, g);
   }
-  return [...by.values()].sort((a, b) => a.last_day.localeCompare(b.last_day) || b.count - a.count);
+  return [...by.values()].sort((a, b) => a.last_day.localeCompare(b.last_day) || b.count - a.count)
+    .map((g) => ({ ...g, by: [...g.by.entries()].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} (${n})`).join(" ; ") }));
 }
 
 export async function render(root, state, { today }) {
@@ -53,8 +55,9 @@ export async function render(root, state, { today }) {
         { key: "total", label: t("total"), num: true }] })}
     <h3 id="lapsing-h">${esc(t("lapsing_h", { date: fmtDate(state.date) }))} — <span data-n="${lapsing.total}">${fmt(lapsing.total)}</span></h3>
     ${lapsing.total ? dataTable({ id: "lapsing-summary", caption: t("lapsing_by_day"), rows: lapsingGroups(lapsing.results), name: "lapsing_by_day",
-      columns: [{ key: "last_day", label: t("last_day"), html: (r) => esc(fmtDate(r.last_day)) }, { key: "by", label: t("ended_by") },
-        { key: "holder_level", label: t("holder"), html: (r) => esc(t(r.holder_level)) }, { key: "count", label: t("count"), num: true }] })
+      columns: [{ key: "last_day", label: t("last_day"), html: (r) => esc(fmtDate(r.last_day)) },
+        { key: "holder_level", label: t("holder"), html: (r) => esc(t(r.holder_level)) }, { key: "count", label: t("count"), num: true },
+        { key: "by", label: t("ended_by") }] })
       + dataTable({ id: "lapsing-table", caption: t("lapsing_h", { date: fmtDate(state.date) }), rows: lapsing.results, hidden: true,
         summary: t("lapsing_all", { n: fmt(lapsing.total) }), name: "lapsing_90_days", columns: powerColumns() })
       : `<p>${esc(t("lapsing_none"))}</p>`}
@@ -65,7 +68,7 @@ export async function render(root, state, { today }) {
         { key: "end", label: t("ends"), num: true }, { key: "moved", label: t("moves"), num: true },
         { key: "instruments", label: t("instrument") }] })}`;
   const line = (date, name, colour, width, type = "dashed") => ({ xAxis: date, name, lineStyle: { color: colour, width, type },
-    label: { formatter: name, color: colour, position: "insideEndTop", fontSize: 11 } });
+    label: { formatter: name, color: colour, position: "insideStartTop", fontSize: 11 } });
   const marks = [
     ...evDays.filter((d) => NAMED[d.date] || d.end + d.start + d.moved >= 3).map((d) => line(d.date, d.label, "#555", 1)),
     line(today, t("today_line"), "#D55E00", 2, "solid"),
