@@ -29,6 +29,9 @@ export function draw(id, option) {
   return chart;
 }
 
+// A phone's width: legends go above more room, labels get smaller.
+export const narrow = () => innerWidth < 600;
+
 export function disposeAll() {
   for (const c of live.values()) c.dispose();
   live.clear();

@@ -1,6 +1,7 @@
 // 6. Coverage and sources: how many of the 28 June-2025 decrees are coded (and why the others are not),
 // rows by confidence and by status on the date, what the project verified itself, the newest instrument
 // read, the provinces whose own re-delegation decisions are loaded, and every instrument with its source.
+import { getJSON } from "../api.js";
 import { t, esc, fmt, fmtDate } from "../i18n.js";
 import { dataTable } from "../table.js";
 import { chartBox, draw } from "../charts.js";
@@ -13,6 +14,8 @@ const numberLink = (i) => (isURL(i.source_url)
 
 export async function render(root, state, { coverage: cov }) {
   const d = cov.decrees_june_2025, pw = cov.powers;
+  const redelegating = await Promise.all(cov.provinces_with_redelegation_decisions.map((code) =>
+    getJSON(`/v1/units/${code}`, { as_of: state.date }).then((u) => u.full_name).catch(() => code)));
   const june = cov.instrumentList.filter((i) => i.package === "june-2025");
   const conf = ["high", "medium", "low"].map((c) => ({ key: c, rows: pw.by_confidence[c] || 0 }));
   const status = ["in_force", "not_yet", "ended"].map((s) => ({ key: s, rows: pw.by_status[s] || 0 }));
@@ -27,7 +30,7 @@ export async function render(root, state, { coverage: cov }) {
       <div class="card"><h3>${esc(t("newest"))}</h3><b class="big" data-date="${esc(cov.instruments.newest_date || "")}">${esc(fmtDate(cov.instruments.newest_date))}</b>
         <span class="meta">${esc(cov.instruments.newest || "")}</span></div>
       <div class="card"><h3>${esc(t("redelegation_provinces"))}</h3><b class="big" data-n="${cov.provinces_with_redelegation_decisions.length}">${fmt(cov.provinces_with_redelegation_decisions.length)}</b>
-        <span class="meta">${esc(cov.provinces_with_redelegation_decisions.join(", "))}</span></div>
+        <span class="meta">${esc(redelegating.join(", "))}</span></div>
     </div>
     <div class="grid2"><div><h3>${esc(t("rows_conf_h"))}</h3>
       ${chartBox("conf-chart", t("rows_conf_h"), "conf-table", 170)}

@@ -3,7 +3,7 @@
 import { getJSON } from "../api.js";
 import { t, esc, fmt, fmtDate } from "../i18n.js";
 import { dataTable } from "../table.js";
-import { chartBox, draw, PALETTE } from "../charts.js";
+import { chartBox, draw, narrow, PALETTE } from "../charts.js";
 
 export async function render(root, state) {
   const s = await getJSON("/v1/dashboard/scale", { as_of: state.date });
@@ -33,7 +33,7 @@ export async function render(root, state) {
       <div class="card"><h3>${esc(t("outliers"))}</h3><b class="big" data-n="${tot.outliers}">${fmt(tot.outliers)}</b></div>
       <div class="card"><h3>${esc(t("flagged"))}</h3><b class="big" data-n="${tot.flagged}">${fmt(tot.flagged)}</b></div>
     </div>
-    <p class="meta">${esc(s.band_source)}. ${esc(t("flag_note"))}</p>
+    <p class="meta">${esc(t("band_quote"))} <q lang="vi">${esc((s.band_source.split(": ").slice(1).join(": ") || s.band_source).replace(/^'|'$/g, ""))}</q>. ${esc(t("flag_note"))}</p>
     <h3>${esc(t("band_h"))}</h3>
     ${chartBox("band-chart", t("band_h"), "scale-table", 640)}
     <h3>${esc(t("spread_h"))}</h3>
@@ -56,7 +56,7 @@ export async function render(root, state) {
         { key: "pop_flag", csvOnly: true }, { key: "area_flag", csvOnly: true }] })}`;
   const names = bands.map((b) => short(b.name));
   draw("band-chart", {
-    grid: { left: 120, right: 20, top: 40, bottom: 30 }, legend: { top: 0 },
+    grid: { left: narrow() ? 90 : 120, right: 20, top: narrow() ? 80 : 40, bottom: 30 }, legend: { top: 0 },
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: names, axisLabel: { fontSize: 10 } },
     series: [["both", t("both_band"), PALETTE[2]], ["pop_only", t("pop_band"), PALETTE[0]], ["area_only", t("area_band"), PALETTE[1]],
