@@ -34,7 +34,7 @@ function matrixTable(m, split, selected) {
   const levels = m.levels;
   const sub = Object.fromEntries(levels.map((l) => [l, parts(l, split)]));
   const head1 = levels.map((l) => `<th scope="colgroup" colspan="${sub[l].length}" class="lvl-${l}">${esc(t(l === "central" ? "central_col" : l))}</th>`).join("");
-  const head2 = split === "none" ? "" : `<tr><td></td>${levels.map((l) => sub[l].map(([lab]) => `<th scope="col" class="sub">${esc(lab)}</th>`).join("")).join("")}</tr>`;
+  const head2 = split === "none" ? "" : `<tr>${levels.map((l) => sub[l].map(([lab]) => `<th scope="col" class="sub">${esc(lab)}</th>`).join("")).join("")}</tr>`;
   const body = m.rows.map((r) => `<tr><th scope="row">${esc(sectorName(r.sector))}</th>${levels.map((l) =>
     sub[l].map(([, f, v]) => `<td class="num lvl-${l}">${cellButton(r.sector, l, f, v(r.cells[l]), selected)}</td>`).join("")).join("")}</tr>`).join("");
   const totals = `<tr class="totals"><th scope="row">${esc(t("total"))}</th>${levels.map((l) =>
@@ -84,10 +84,10 @@ export async function render(root, state, { update }) {
     ${m.notes.map((n) => `<p class="note">${esc(t("pre_reform"))}</p>`).join("")}
     <fieldset class="split"><legend>${esc(t("split_by"))}</legend>${["none", "mechanism", "origin"].map((s) =>
       `<label><input type="radio" name="split" value="${s}"${s === split ? " checked" : ""}> ${esc(t(`split_${s}`))}</label>`).join("")}</fieldset>
-    <div class="grid2"><div>${matrixTable(m, split, state.cell)}
-      <p class="meta">${esc(t("matrix_note"))}</p>
-      ${registerCSV("matrix-table", CSV_COLUMNS, csvRows(m), "matrix")}</div>
-      <section id="cell" class="cellpanel" aria-live="polite"><p class="hint">${esc(t("cell_pick"))}</p></section></div>
+    ${matrixTable(m, split, state.cell)}
+    <p class="meta">${esc(t("matrix_note"))}</p>
+    ${registerCSV("matrix-table", CSV_COLUMNS, csvRows(m), "matrix")}
+    <section id="cell" class="cellpanel" aria-live="polite"><p class="hint">${esc(t("cell_pick"))}</p></section>
     <h3>${esc(t("by_sector_chart"))}</h3>
     ${chartBox("matrix-chart", t("by_sector_chart"), "matrix-table", Math.max(220, chartRows.length * 28 + 70))}`;
   draw("matrix-chart", {
