@@ -328,7 +328,7 @@ async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, sector=N
 
 def _brief(h: dict) -> dict:
     keep = ("id", "mechanism", "holder_level", "holder_body", "from_level", "summary_vi", "summary_en", "article",
-            "confidence", "inherited")
+            "valid_from", "valid_to", "status", "ended_by", "replaced_by", "confidence", "sources", "inherited")
     out = {k: h[k] for k in keep}
     out["instrument"] = {"id": h["instrument"]["id"], "number": h["instrument"]["number"]}
     if h["inherited"]:

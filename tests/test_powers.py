@@ -69,6 +69,8 @@ def test_compare_two_communes_of_different_provinces(http):
     body = http.get("/v1/compare", params={"units": "00070,31078", "as_of": "2026-01-15"}).json()
     hk = {p["id"]: p for s in body["sectors"] for p in s["only_in"]["00070"]}
     assert hk["p210"]["inherited"] and hk["p210"]["through"] == "01"
+    assert hk["p210"]["valid_to"] == "2026-06-30" and hk["p210"]["ended_by"]["instrument"] == "luat-02-2026-qh16"
+    assert hk["p210"]["status"] == "in_force" and hk["p210"]["sources"] and hk["p210"]["replaced_by"]
     assert {"p209", "p196"} <= {p["id"] for s in body["sectors"] for p in s["only_in"]["31078"]}
     assert_problem(http.get("/v1/compare", params={"units": "00070"}), 422, "two different")
     assert_problem(http.get("/v1/compare", params={"units": "00070,99999"}), 404)

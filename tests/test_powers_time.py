@@ -7,6 +7,8 @@ import csv
 import shutil
 from datetime import date, timedelta
 
+import mapbox_vector_tile
+import mercantile
 import pytest
 
 from conftest import assert_problem
@@ -210,7 +212,15 @@ def test_one_unit_total_is_the_same_in_api_tiles_and_viewer(http, db):
         fn = db.execute("SELECT total, own, inherited FROM geo.unit_power_counts(%s) WHERE code = %s",
                         (day, code)).fetchone()
         assert fn == (t["powers"], t["own"], t["inherited"]) and t["powers"] == t["own"] + t["inherited"], code
-        assert rows[code] == t["powers"], code   # the viewer's table (tiles read the same function)
+        assert rows[code] == t["powers"], code   # the viewer's table
+    for day in ("2026-01-30", "2026-07-02", "2027-03-01"):   # the tiles, on both sides of each event
+        z, x, y = (lambda t: (t.z, t.x, t.y))(mercantile.tile(105.8522, 21.0288, 12))
+        resp = http.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt", params={"as_of": day})
+        assert resp.status_code == 200, resp.text
+        hk = next(f["properties"] for f in mapbox_vector_tile.decode(resp.content)["communes"]["features"]
+                  if f["properties"]["code"] == "00070")
+        t = http.get("/v1/units/00070/powers", params={"as_of": day}).json()["totals"]
+        assert (hk["powers"], hk["powers_inherited"]) == (t["powers"], t["inherited"]), day
 
 
 def _copy(settings, tmp_path):
