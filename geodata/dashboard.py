@@ -31,39 +31,32 @@ def _bump(d: dict, key: str, n: int) -> None:
     d[key] = d.get(key, 0) + n
 
 
-def _cell() -> dict:
-    return {"count": 0, "by_mechanism": {m: 0 for m in MECHANISMS}, "by_origin": {f: 0 for f in FROM_LEVELS}}
+def _cell(level: str) -> dict:
+    """A cell of the holder levels is split by origin; the central one by the level that received."""
+    split = {"to_level": {"province": 0, "commune": 0}} if level == "central" else \
+        {"by_origin": {f: 0 for f in FROM_LEVELS}}
+    return {"count": 0, "by_mechanism": {m: 0 for m in MECHANISMS}, **split}
+
+
+def _add(cell: dict, r: dict) -> None:
+    cell["count"] += r["n"]
+    cell["by_mechanism"][r["mechanism"]] += r["n"]
+    if "to_level" in cell:
+        cell["to_level"][r["holder_level"]] += r["n"]
+    else:
+        cell["by_origin"][r["from_level"]] += r["n"]
 
 
 async def matrix(conn: AsyncConnection, as_of: date) -> dict:
     """Sectors x levels on as_of: powers in force per cell, split by mechanism and by origin."""
     rows = await (await conn.execute(MATRIX_SQL, {"d": as_of})).fetchall()
-    cells = {(s, lvl): _cell() for s in SECTORS for lvl in MATRIX_LEVELS}
+    cells = {(s, lvl): _cell(lvl) for s in SECTORS for lvl in MATRIX_LEVELS}
+    totals = {lvl: _cell(lvl) for lvl in MATRIX_LEVELS}
     for r in rows:
-        # the holder's cell, and the central column for what came from the centre
-        targets = [(r["holder_level"], "from")] + ([("central", "to")] if r["from_level"] == "central" else [])
-        for lvl, _ in targets:
-            c = cells[(r["sector"], lvl)]
-            c["count"] += r["n"]
-            c["by_mechanism"][r["mechanism"]] += r["n"]
-            if lvl == "central":
-                _bump(c.setdefault("to_level", {}), r["holder_level"], r["n"])
-            else:
-                c["by_origin"][r["from_level"]] += r["n"]
-    for (s, lvl), c in cells.items():
-        if lvl == "central":
-            del c["by_origin"]
-            c["to_level"] = {"province": c.get("to_level", {}).get("province", 0),
-                             "commune": c.get("to_level", {}).get("commune", 0)}
-    totals = {lvl: _cell() for lvl in MATRIX_LEVELS}
-    for (s, lvl), c in cells.items():
-        t = totals[lvl]
-        t["count"] += c["count"]
-        for m, n in c["by_mechanism"].items():
-            t["by_mechanism"][m] += n
-        for f, n in c.get("by_origin", {}).items():
-            t["by_origin"][f] += n
-    del totals["central"]["by_origin"]
+        levels = [r["holder_level"]] + (["central"] if r["from_level"] == "central" else [])
+        for lvl in levels:
+            _add(cells[(r["sector"], lvl)], r)
+            _add(totals[lvl], r)
     rows_out = [{"sector": s, "cells": {lvl: cells[(s, lvl)] for lvl in MATRIX_LEVELS}} for s in SECTORS
                 if any(cells[(s, lvl)]["count"] for lvl in MATRIX_LEVELS)]
     return {"as_of": as_of, "levels": list(MATRIX_LEVELS), "mechanisms": list(MECHANISMS),

@@ -41,6 +41,8 @@ def test_matrix_cells_match_sql(http, db, day):
     coverage = http.get("/v1/powers", params={"as_of": day, "limit": 1}).json()["coverage"]
     assert coverage["powers"]["by_status"]["in_force"] == len(rows)   # one definition of "in force"
     assert body["totals"]["commune"]["count"] == sum(1 for r in rows if r[1] == "commune")
+    assert body["totals"]["central"]["to_level"] == {l: sum(1 for r in rows if r[3] == "central" and r[1] == l)
+                                                      for l in ("province", "commune")}
 
 
 def test_land_powers_leave_the_communes_on_2026_01_31(http, db):

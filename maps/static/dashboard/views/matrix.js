@@ -38,11 +38,7 @@ function matrixTable(m, split, selected) {
   const body = m.rows.map((r) => `<tr><th scope="row">${esc(sectorName(r.sector))}</th>${levels.map((l) =>
     sub[l].map(([, f, v]) => `<td class="num lvl-${l}">${cellButton(r.sector, l, f, v(r.cells[l]), selected)}</td>`).join("")).join("")}</tr>`).join("");
   const totals = `<tr class="totals"><th scope="row">${esc(t("total"))}</th>${levels.map((l) =>
-    sub[l].map(([, , v]) => {
-      const c = m.totals[l];
-      const n = l === "central" && split === "origin" ? m.rows.reduce((a, r) => a + v(r.cells[l]), 0) : v(c);
-      return `<td class="num lvl-${l}" data-n="${n}">${fmt(n)}</td>`;
-    }).join("")).join("")}</tr>`;
+    sub[l].map(([, , v]) => `<td class="num lvl-${l}" data-n="${v(m.totals[l])}">${fmt(v(m.totals[l]))}</td>`).join("")).join("")}</tr>`;
   return `<div class="tablewrap" tabindex="0" role="region" aria-label="${esc(t("matrix_h", { date: fmtDate(m.as_of) }))}">
     <table id="matrix-table" class="matrix"><caption>${esc(t("matrix_h", { date: fmtDate(m.as_of) }))}</caption>
     <thead><tr><th scope="col" rowspan="${split === "none" ? 1 : 2}">${esc(t("sector"))}</th>${head1}</tr>${head2}</thead>
