@@ -253,10 +253,11 @@ WHERE u.valid @> %(d)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
 
 POWERS_WITHOUT = """
-SELECT p.id, p.applies_to, i.id AS instrument, lower(i.in_force) AS from_, upper(i.in_force) AS until,
+SELECT p.id, p.applies_to, i.id AS instrument, lower(p.valid) AS from_, upper(p.valid) AS until,
        EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id) AS ever
 FROM {s}.powers p JOIN {s}.instruments i ON i.id = p.instrument_id
-WHERE NOT EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date)
+WHERE p.valid @> %(d)s::date  -- in force that day (an ended row is held by no unit by design)
+  AND NOT EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date)
 ORDER BY p.id"""
 
 
