@@ -16,6 +16,7 @@ from api.routes import ogc_tiles, tiles as tile_routes
 from api.routes import ogc as ogc_routes
 from api.routes import exports as exports_routes
 from api.routes import docs as docs_routes, viewer
+from api.routes import dashboard as dashboard_routes
 from etl.cluster import api_url
 from geodata.db import make_pool
 from geodata.lookup import SnapshotHolder
@@ -69,6 +70,7 @@ app.include_router(tile_routes.router)   # after lineage: its fixed /v1/layers p
 app.include_router(ogc_tiles.router)
 app.include_router(viewer.router)
 app.include_router(docs_routes.router)
+app.include_router(dashboard_routes.router)
 viewer.mount(app)
 admin.install(app)  # off unless VNGEO_ADMIN_TOKEN is set
 app.include_router(ogc_routes.router)

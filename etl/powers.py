@@ -1,6 +1,6 @@
-"""Load part: the powers catalogue (instruments, powers) and the units that hold each power.
+"""Load part: the powers catalogue (instruments, relations, powers) and the units that hold each power.
 
-The catalogue lives outside the repository (settings.powers_dir) and is validated whole before the
+The catalogue is the project's own data (data/powers, settings.powers_dir) and is validated whole before the
 database is touched: a bad row stops the load with file, row and column, and the live data stays.
 Holders are resolved in SQL against the staged unit *versions*, so a unit that changes type (a xã
 that becomes a phường) gains and loses type-specific powers on the day it changes."""
@@ -15,17 +15,23 @@ from pathlib import Path
 import psycopg
 from psycopg.types.range import Range
 
+from etl import power_time
 from etl.sources import SourceError
 from geodata.dates import today
-from geodata.powervocab import (CONFIDENCE, FROM_LEVELS, KINDS, LEVELS, MECHANISMS, REFORM_DAY, SECTORS,
+from geodata.powervocab import (CONFIDENCE, FROM_LEVELS, KINDS, LEVELS, MECHANISMS, PACKAGES, REFORM_DAY, SECTORS,
                                 SELECTOR_TYPES)
 from geodata.text import fold
 
-TABLES = ("instruments", "powers", "power_units")
+TABLES = ("instruments", "instrument_relations", "powers", "power_units")
 INSTRUMENT_COLUMNS = ("id", "number", "kind", "title_vi", "title_en", "issuer", "signed", "effective", "expires",
-                      "sector", "scope", "source_url", "source_checked", "confidence", "notes")
+                      "sector", "scope", "package", "no_powers_reason", "source_url", "source_checked", "verified",
+                      "confidence", "notes")
 POWER_COLUMNS = ("id", "instrument_id", "article", "sector", "holder_level", "holder_body", "mechanism",
-                 "from_level", "applies_to", "summary_vi", "summary_en", "source_url", "confidence")
+                 "from_level", "applies_to", "summary_vi", "summary_en", "valid_from", "valid_to", "ended_by",
+                 "ended_by_article", "replaced_by", "may_redelegate", "source_url", "verified", "confidence", "notes")
+# Stored as given (the derived columns are added by stage()).
+INSTRUMENT_STORED = INSTRUMENT_COLUMNS
+POWER_STORED = tuple(c for c in POWER_COLUMNS if c not in ("valid_from", "valid_to", "may_redelegate"))
 REQUIRED = {"id", "number", "kind", "title_vi", "issuer", "sector", "scope", "source_url", "confidence",
             "instrument_id", "holder_level", "holder_body", "mechanism", "from_level", "applies_to",
             "summary_vi", "summary_en"}
@@ -99,7 +105,8 @@ def _date(file: str, n: int, row: dict, col: str, errors: _Errors) -> date | Non
 def _instruments(path: Path, provinces: set[str], errors: _Errors) -> list[dict]:
     out, seen = [], set()
     for n, row in _read(path, INSTRUMENT_COLUMNS, errors):
-        _check_common(path.name, n, row, {"kind": KINDS, "sector": SECTORS, "confidence": CONFIDENCE}, seen, errors)
+        _check_common(path.name, n, row, {"kind": KINDS, "sector": SECTORS, "confidence": CONFIDENCE,
+                                          "package": PACKAGES}, seen, errors)
         dates = {c: _date(path.name, n, row, c, errors) for c in ("signed", "effective", "expires")}
         start = dates["effective"] or REFORM_DAY
         if dates["expires"] and dates["expires"] <= start:
@@ -151,7 +158,10 @@ def _powers(path: Path, instruments: dict[str, dict], provinces: set[str], error
                 errors.add(path.name, n, "applies_to", f"{parsed[1]!r} is not a province code of the two-tier system")
             else:
                 selectors.append((text, *parsed, ordinal))
-        out.append(dict(row, selectors=selectors))
+        dates = {c: _date(path.name, n, row, c, errors) for c in ("valid_from", "valid_to")}
+        if dates["valid_from"] and dates["valid_to"] and dates["valid_to"] < dates["valid_from"]:
+            errors.add(path.name, n, "valid_to", f"{dates['valid_to']} is before valid_from {dates['valid_from']}")
+        out.append(dict(row, **dates, selectors=selectors, _row=n))
     return out
 
 
@@ -163,35 +173,45 @@ def prepare(settings, src, prep: dict) -> dict:
     errors = _Errors()
     instruments = _instruments(root / "instruments.csv", provinces, errors)
     by_id = {i["id"]: i for i in instruments}
+    relations = power_time.read_relations(root / "relations.csv", by_id, errors, _read, _date)
     powers = _powers(root / "powers.csv", by_id, provinces, errors)
+    power_time.check_links(powers, by_id, relations, errors, "powers.csv")
+    for i in instruments:
+        if i["package"] and i["no_powers_reason"] and any(p["instrument_id"] == i["id"] for p in powers):
+            errors.add("instruments.csv", 0, "no_powers_reason", f"{i['id']} has power rows and a reason for none")
+    power_time.instrument_times(instruments, relations)
+    power_time.power_times(powers, by_id, errors, "powers.csv")
     if errors:
         shown = "; ".join(errors[:MAX_LISTED]) + (f"; ... and {len(errors) - MAX_LISTED} more" if len(errors) > MAX_LISTED else "")
         raise CatalogueError(f"powers catalogue {root}: {len(errors)} error(s): {shown}")
     for p in powers:  # the instrument's number makes "151/2025" findable
         p["search_key"] = fold(" ".join((p["summary_vi"], p["summary_en"], p["holder_body"], p["article"],
                                          by_id[p["instrument_id"]]["number"])))
-    return {"dir": str(root), "instruments": instruments, "powers": powers}
+    return {"dir": str(root), "instruments": instruments, "relations": relations, "powers": powers}
 
 
 def _null(v: str | None):
     return v or None
 
 
-def _range(i: dict) -> Range:
-    return Range(i["in_force_from"], i["expires"], bounds="[)")
+def _range(start, end) -> Range:
+    return Range(start, end, bounds="[)")
 
 
-# One row per (power, unit version): the days the version exists *and* the instrument is in force.
+def _redelegate(v: str) -> bool | None:
+    return {"yes": True, "no": False}.get(v)
+
+
+# One row per (power, unit version): the days the version exists *and* the power row is in force.
 # Only two-tier versions (from the reform on) hold catalogue powers; the first selector that matches
 # is recorded (selectors in a list are a union).
 RESOLVE = """
 INSERT INTO geo_stage.power_units (power_id, unit_id, selector, valid)
-SELECT DISTINCT ON (s.power_id, u.id) s.power_id, u.id, s.selector, u.valid * i.in_force
+SELECT DISTINCT ON (s.power_id, u.id) s.power_id, u.id, s.selector, u.valid * p.valid
 FROM unnest(%(power)s::text[], %(selector)s::text[], %(type)s::text[], %(province)s::text[], %(ord)s::int[])
      AS s(power_id, selector, type, province, ord)
 JOIN geo_stage.powers p ON p.id = s.power_id
-JOIN geo_stage.instruments i ON i.id = p.instrument_id
-JOIN geo_stage.units u ON u.level = p.holder_level AND lower(u.valid) >= %(reform)s::date AND u.valid && i.in_force
+JOIN geo_stage.units u ON u.level = p.holder_level AND lower(u.valid) >= %(reform)s::date AND u.valid && p.valid
 WHERE (s.type IS NULL OR u.type = s.type) AND (s.province IS NULL OR u.province_code = s.province)
 ORDER BY s.power_id, u.id, s.ord"""
 
@@ -199,15 +219,21 @@ ORDER BY s.power_id, u.id, s.ord"""
 def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     with conn.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO geo_stage.instruments ({', '.join(INSTRUMENT_COLUMNS)}, in_force, effective_confirmed, "
-            f"search_key) VALUES ({', '.join(['%s'] * (len(INSTRUMENT_COLUMNS) + 3))})",
-            [(*[i[c] if c in ("signed", "effective", "expires") else _null(i[c]) for c in INSTRUMENT_COLUMNS],
-              _range(i), i["effective_confirmed"], fold(" ".join((i["number"], i["title_vi"], i["title_en"]))))
-             for i in data["instruments"]])
+            f"INSERT INTO geo_stage.instruments ({', '.join(INSTRUMENT_STORED)}, in_force, effective_confirmed, "
+            f"search_key) VALUES ({', '.join(['%s'] * (len(INSTRUMENT_STORED) + 3))})",
+            [(*[i[c] if c in ("signed", "effective", "expires") else _null(i[c]) for c in INSTRUMENT_STORED],
+              _range(i["in_force_from"], i["in_force_until"]), i["effective_confirmed"],
+              fold(" ".join((i["number"], i["title_vi"], i["title_en"])))) for i in data["instruments"]])
         cur.executemany(
-            f"INSERT INTO geo_stage.powers ({', '.join(POWER_COLUMNS)}, search_key) "
-            f"VALUES ({', '.join(['%s'] * (len(POWER_COLUMNS) + 1))})",
-            [(*[_null(p[c]) for c in POWER_COLUMNS], p["search_key"]) for p in data["powers"]])
+            f"INSERT INTO geo_stage.instrument_relations ({', '.join(power_time.RELATION_COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(power_time.RELATION_COLUMNS))})",
+            [tuple(r[c] if c in ("on_date", "until") else _null(r[c]) for c in power_time.RELATION_COLUMNS)
+             for r in data["relations"]])
+        cur.executemany(
+            f"INSERT INTO geo_stage.powers ({', '.join(POWER_STORED)}, valid_from, valid_to, may_redelegate, "
+            f"search_key, valid, end_kind) VALUES ({', '.join(['%s'] * (len(POWER_STORED) + 6))})",
+            [(*[_null(p[c]) for c in POWER_STORED], p["valid_from"], p["valid_to"], _redelegate(p["may_redelegate"]),
+              p["search_key"], _range(p["valid_start"], p["valid_end"]), p["end_kind"]) for p in data["powers"]])
     sel = [(p["id"], *s) for p in data["powers"] for s in p["selectors"]]
     conn.execute("CREATE INDEX ON geo_stage.units (level, type, province_code)")
     conn.execute(RESOLVE, {"power": [s[0] for s in sel], "selector": [s[1] for s in sel],
@@ -227,10 +253,11 @@ WHERE u.valid @> %(d)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
 
 POWERS_WITHOUT = """
-SELECT p.id, p.applies_to, i.id AS instrument, lower(i.in_force) AS from_, upper(i.in_force) AS until,
+SELECT p.id, p.applies_to, i.id AS instrument, lower(p.valid) AS from_, upper(p.valid) AS until,
        EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id) AS ever
 FROM {s}.powers p JOIN {s}.instruments i ON i.id = p.instrument_id
-WHERE NOT EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date)
+WHERE p.valid @> %(d)s::date  -- in force that day (an ended row is held by no unit by design)
+  AND NOT EXISTS (SELECT 1 FROM {s}.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date)
 ORDER BY p.id"""
 
 
@@ -269,6 +296,13 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
                    **{f"by_{c}": _count_by(conn, s, c)
                       for c in ("sector", "holder_level", "mechanism", "from_level", "confidence")}},
         "links": {"rows": links[0], "unit_versions": links[1]},
+        "relations": dict(conn.execute(f"SELECT relation, count(*) FROM {s}.instrument_relations GROUP BY 1 "
+                                       "ORDER BY 2 DESC, 1").fetchall()),
+        "end_kinds": {k or "open": v for k, v in conn.execute(
+            f"SELECT end_kind, count(*) FROM {s}.powers GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()},
+        "status_on_as_of": dict(conn.execute(
+            f"SELECT CASE WHEN valid @> %(d)s::date THEN 'in_force' WHEN lower(valid) > %(d)s::date THEN 'not_yet' "
+            f"ELSE 'ended' END, count(*) FROM {s}.powers GROUP BY 1 ORDER BY 1", {"d": day}).fetchall()),
         "as_of": day.isoformat(),
         "units_without_powers": {"count": len(without),
                                  "units": [{"level": lv, "code": c, "name": n} for lv, c, n in without[:200]]},

@@ -7,7 +7,8 @@ from datetime import date
 
 from psycopg import AsyncConnection
 
-from geodata import units
+from geodata import power_events, units
+from geodata.dates import today
 from geodata.errors import InvalidInput, NotFound
 from geodata.powervocab import REFORM_DAY, check_choice
 from geodata.text import fold
@@ -21,11 +22,20 @@ i.id AS i_id, i.number AS i_number, i.kind AS i_kind, i.title_vi AS i_title_vi, 
 i.issuer AS i_issuer, i.signed AS i_signed, i.effective AS i_effective, i.expires AS i_expires,
 lower(i.in_force) AS i_from, i.effective_confirmed AS i_confirmed, i.sector AS i_sector, i.scope AS i_scope,
 i.source_url AS i_source_url, i.source_checked AS i_source_checked, i.confidence AS i_confidence,
-i.notes AS i_notes"""
+i.notes AS i_notes, i.package AS i_package, i.no_powers_reason AS i_no_powers_reason, i.verified AS i_verified,
+upper(i.in_force) AS i_until"""
 
 POWER_FIELDS = """
 p.id, p.article, p.sector, p.holder_level, p.holder_body, p.mechanism, p.from_level, p.applies_to,
-p.summary_vi, p.summary_en, p.source_url, p.confidence, """ + INSTRUMENT_FIELDS
+p.summary_vi, p.summary_en, p.source_url, p.confidence, p.verified, p.notes, p.may_redelegate,
+lower(p.valid) AS valid_start, upper(p.valid) AS valid_end, p.end_kind, p.ended_by_article, p.replaced_by,
+e.id AS e_id, e.number AS e_number,
+CASE WHEN p.valid @> %(d)s::date THEN 'in_force' WHEN lower(p.valid) > %(d)s::date THEN 'not_yet' ELSE 'ended' END
+  AS status, """ + INSTRUMENT_FIELDS
+
+# The instrument that ended a power, if any: join with POWER_FROM.
+POWER_FROM = ("geo.powers p JOIN geo.instruments i ON i.id = p.instrument_id "
+              "LEFT JOIN geo.instruments e ON e.id = p.ended_by")
 
 UNCONFIRMED = ("the sources read did not confirm this instrument's effective date; it is treated as in force "
                f"from the reform, {REFORM_DAY.isoformat()}")
@@ -39,20 +49,34 @@ def instrument_json(r: dict, full: bool = True) -> dict:
     out = {"id": r["i_id"], "number": r["i_number"], "kind": r["i_kind"], "title_vi": r["i_title_vi"],
            "title_en": r["i_title_en"], "signed": r["i_signed"], "effective": r["i_effective"],
            "expires": r["i_expires"], "in_force_from": r["i_from"], "effective_confirmed": r["i_confirmed"],
-           "source_url": r["i_source_url"], "confidence": r["i_confidence"]}
+           "source_url": r["i_source_url"], "confidence": r["i_confidence"], "package": r["i_package"],
+           "in_force_until": last_day(r["i_until"])}
     if not r["i_confirmed"]:
         out["note"] = UNCONFIRMED
     if full:
         out.update(issuer=r["i_issuer"], sector=r["i_sector"], scope=_split(r["i_scope"], ";"),
-                   source_checked=_split(r["i_source_checked"], " ; "), notes=r["i_notes"])
+                   source_checked=_split(r["i_source_checked"], " ; "), verified=r["i_verified"], notes=r["i_notes"],
+                   no_powers_reason=r["i_no_powers_reason"])
     return out
 
 
 def power_json(r: dict) -> dict:
+    """One power row with its time in force: valid_to is its last day (inclusive), null while open-ended;
+    status is on the day asked; ended_by names the later instrument and article that ended it, or the
+    instrument's sunset; replaced_by the rows that took it over."""
+    ended_by = None
+    if r["end_kind"] == "ended_by":
+        ended_by = {"instrument": r["e_id"], "number": r["e_number"], "article": r["ended_by_article"]}
+    elif r["end_kind"] == "sunset":
+        ended_by = {"instrument": r["i_id"], "number": r["i_number"], "article": None, "sunset": True}
     return {"id": r["id"], "sector": r["sector"], "mechanism": r["mechanism"], "holder_level": r["holder_level"],
             "holder_body": r["holder_body"], "from_level": r["from_level"],
             "applies_to": _split(r["applies_to"], ";"), "summary_vi": r["summary_vi"], "summary_en": r["summary_en"],
-            "article": r["article"], "confidence": r["confidence"], "source_url": _split(r["source_url"], " ; "),
+            "article": r["article"], "valid_from": r["valid_start"], "valid_to": last_day(r["valid_end"]),
+            "status": r["status"], "ended_by": ended_by, "end_kind": r["end_kind"],
+            "replaced_by": _split(r["replaced_by"], ";"), "may_redelegate": r["may_redelegate"],
+            "confidence": r["confidence"], "verified": r["verified"], "sources": _split(r["source_url"], " ; "),
+            "source_url": _split(r["source_url"], " ; "), "notes": r["notes"],
             "instrument": instrument_json(r, full=False)}
 
 
@@ -76,8 +100,10 @@ LIST_SQL = f"""
 SELECT {POWER_FIELDS},
        (SELECT count(*) FROM geo.power_units pu WHERE pu.power_id = p.id AND pu.valid @> %(d)s::date) AS holders,
        count(*) OVER () AS total
-FROM geo.powers p JOIN geo.instruments i ON i.id = p.instrument_id
+FROM {POWER_FROM}
 WHERE (%(sector)s::text IS NULL OR p.sector = %(sector)s)
+  AND (%(status)s::text IS NULL OR %(status)s = CASE WHEN p.valid @> %(d)s::date THEN 'in_force'
+                                                    WHEN lower(p.valid) > %(d)s::date THEN 'not_yet' ELSE 'ended' END)
   AND (%(level)s::text IS NULL OR p.holder_level = %(level)s)
   AND (%(mechanism)s::text IS NULL OR p.mechanism = %(mechanism)s)
   AND (%(confidence)s::text IS NULL OR p.confidence = %(confidence)s)
@@ -87,8 +113,9 @@ ORDER BY p.id LIMIT %(limit)s OFFSET %(offset)s"""
 
 
 async def list_powers(conn: AsyncConnection, as_of: date, *, sector=None, level=None, mechanism=None,
-                      confidence=None, instrument=None, q=None, limit=100, offset=0) -> dict:
-    """The catalogue, filtered; `holders` = unit versions holding each power on as_of."""
+                      confidence=None, instrument=None, q=None, status=None, limit=100, offset=0) -> dict:
+    """The catalogue, filtered; `holders` = unit versions holding each power on as_of; `status` on as_of."""
+    check_choice("status", status)
     check_choice("sector", sector)
     check_choice("level", level)
     check_choice("mechanism", mechanism)
@@ -97,10 +124,13 @@ async def list_powers(conn: AsyncConnection, as_of: date, *, sector=None, level=
         await _instrument_row(conn, instrument)
     rows = await (await conn.execute(LIST_SQL, {
         "d": as_of, "sector": sector, "level": level, "mechanism": mechanism, "confidence": confidence,
-        "instrument": instrument, "words": query_words(q), "limit": limit, "offset": offset})).fetchall()
+        "instrument": instrument, "words": query_words(q), "status": status, "limit": limit,
+        "offset": offset})).fetchall()
     total = rows[0]["total"] if rows else 0
     return {"as_of": as_of, "total": total, "limit": limit, "offset": offset,
-            "results": [dict(power_json(r), holders=r["holders"]) for r in rows]}
+            "results": [dict(power_json(r), holders=r["holders"]) for r in rows],
+            "ending_soon": await power_events.ending_soon(conn, as_of),
+            "coverage": await power_events.coverage(conn, as_of)}
 
 
 async def _instrument_row(conn: AsyncConnection, id_: str) -> dict:
@@ -132,9 +162,8 @@ async def get_power(conn: AsyncConnection, id_: str, as_of: date, geometry: str 
     """One power with the units holding it on as_of (and the communes that inherit it)."""
     if not re.fullmatch(r"p\d{1,6}", id_):
         raise InvalidInput(f"power ids look like p001, got {id_!r}", parameter="id")
-    row = await (await conn.execute(
-        f"SELECT {POWER_FIELDS} FROM geo.powers p JOIN geo.instruments i ON i.id = p.instrument_id "
-        "WHERE p.id = %s", (id_,))).fetchone()
+    row = await (await conn.execute(f"SELECT {POWER_FIELDS} FROM {POWER_FROM} WHERE p.id = %(id)s",
+                                    {"id": id_, "d": as_of})).fetchone()
     if not row:
         raise NotFound(f"no power has id {id_!r}", id=id_)
     args = {"id": id_, "d": as_of}
@@ -152,10 +181,12 @@ async def get_power(conn: AsyncConnection, id_: str, as_of: date, geometry: str 
 def _why_none(row: dict, as_of: date) -> str:
     if as_of < REFORM_DAY:
         return f"the catalogue describes the two-tier system: no unit holds its powers before {REFORM_DAY.isoformat()}"
-    if as_of < row["i_from"]:
-        return f"instrument {row['i_number']} is in force from {row['i_from'].isoformat()}"
-    if row["i_expires"] and as_of >= row["i_expires"]:
-        return f"instrument {row['i_number']} expired on {row['i_expires'].isoformat()}"
+    if as_of < row["valid_start"]:
+        return f"this power is in force from {row['valid_start'].isoformat()} ({row['i_number']})"
+    if row["valid_end"] and as_of >= row["valid_end"]:
+        by = (f"ended by {row['ended_by_article']}" if row["end_kind"] == "ended_by" else
+              f"{row['i_number']} expired" if row["end_kind"] == "sunset" else "its own end date")
+        return f"this power was in force until {last_day(row['valid_end']).isoformat()}: {by}"
     return "no unit valid on this day matches the power's applies_to"
 
 
@@ -163,42 +194,47 @@ INSTRUMENTS_SQL = f"""
 SELECT {INSTRUMENT_FIELDS}, (SELECT count(*) FROM geo.powers p WHERE p.instrument_id = i.id) AS powers
 FROM geo.instruments i
 WHERE (%(sector)s::text IS NULL OR i.sector = %(sector)s) AND (%(kind)s::text IS NULL OR i.kind = %(kind)s)
+  AND (%(package)s::text IS NULL OR i.package = %(package)s)
   AND {WORDS_MATCH.format(key='i.search_key')}
 ORDER BY i.id"""
 
 
-async def list_instruments(conn: AsyncConnection, *, sector=None, kind=None, q=None) -> dict:
+async def list_instruments(conn: AsyncConnection, *, sector=None, kind=None, package=None, q=None) -> dict:
     check_choice("sector", sector)
     check_choice("kind", kind)
-    rows = await (await conn.execute(INSTRUMENTS_SQL, {"sector": sector, "kind": kind,
+    check_choice("package", package)
+    rows = await (await conn.execute(INSTRUMENTS_SQL, {"sector": sector, "kind": kind, "package": package,
                                                        "words": query_words(q)})).fetchall()
     return {"total": len(rows), "results": [dict(instrument_json(r), powers=r["powers"]) for r in rows]}
 
 
-async def get_instrument(conn: AsyncConnection, id_: str) -> dict:
+async def get_instrument(conn: AsyncConnection, id_: str, as_of: date | None = None) -> dict:
     row = await _instrument_row(conn, id_)
     powers = await (await conn.execute(
-        f"SELECT {POWER_FIELDS} FROM geo.powers p JOIN geo.instruments i ON i.id = p.instrument_id "
-        "WHERE p.instrument_id = %s ORDER BY p.id", (id_,))).fetchall()
+        f"SELECT {POWER_FIELDS} FROM {POWER_FROM} WHERE p.instrument_id = %(id)s ORDER BY p.id",
+        {"id": id_, "d": as_of or today()})).fetchall()
     out = instrument_json(row)
     out["powers"] = [{k: v for k, v in power_json(p).items() if k != "instrument"} for p in powers]
+    out["relations"] = await power_events.relations(conn, id_)
     return out
 
 
 # Layers and tiles: one join onto geo.units, never a copy of the counts.
 POWER_COUNTS_JOIN = "LEFT JOIN geo.unit_power_counts(%(as_of)s::date) pc ON pc.unit_id = u.id"
 POWER_COUNT_COLUMNS = ("pc.total AS powers_total, pc.by_sector AS powers_by_sector, "
-                       "pc.by_mechanism AS powers_by_mechanism, pc.inherited AS powers_inherited")
+                       "pc.by_mechanism AS powers_by_mechanism, pc.inherited AS powers_inherited, "
+                       "pc.own AS powers_own")
 
 
 async def unit_power_counts(conn: AsyncConnection, as_of: date, codes: list[str] | None = None) -> dict[str, dict]:
-    """code -> {total, by_sector, by_mechanism, inherited} for provinces and communes valid on as_of."""
+    """code -> {total, own, inherited, by_sector, by_mechanism} for provinces and communes valid on as_of;
+    total = own + inherited, the same figure as totals.powers of /v1/units/{code}/powers and the tiles."""
     rows = await (await conn.execute(
         f"SELECT u.code, {POWER_COUNT_COLUMNS} FROM geo.units u {POWER_COUNTS_JOIN} "
         "WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune') "
         "AND (%(codes)s::text[] IS NULL OR u.code = ANY(%(codes)s))", {"as_of": as_of, "codes": codes})).fetchall()
-    return {r["code"]: {"total": r["powers_total"], "by_sector": r["powers_by_sector"],
-                        "by_mechanism": r["powers_by_mechanism"], "inherited": r["powers_inherited"]} for r in rows}
+    return {r["code"]: {"total": r["powers_total"], "own": r["powers_own"], "inherited": r["powers_inherited"],
+                        "by_sector": r["powers_by_sector"], "by_mechanism": r["powers_by_mechanism"]} for r in rows}
 
 
 UNIT_ROW_SQL = """
@@ -212,6 +248,7 @@ SELECT {POWER_FIELDS}, up.selector, up.inherited, lower(up.valid) AS held_from, 
 FROM geo.unit_powers up
 JOIN geo.powers p ON p.id = up.power_id
 JOIN geo.instruments i ON i.id = p.instrument_id
+LEFT JOIN geo.instruments e ON e.id = p.ended_by
 LEFT JOIN geo.units t ON t.id = up.through_unit_id
 WHERE up.unit_id = %(unit)s AND up.valid @> %(d)s::date
   AND (%(sector)s::text IS NULL OR p.sector = %(sector)s)
@@ -270,7 +307,8 @@ async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, sector=N
     check_choice("sector", sector)
     check_choice("mechanism", mechanism)
     unit = await _unit(conn, code, as_of)
-    held = await _held(conn, unit.pop("id"), as_of, sector, mechanism)
+    unit_id = unit.pop("id")
+    held = await _held(conn, unit_id, as_of, sector, mechanism)
     sectors: dict[str, list] = {}
     for h in held:
         sectors.setdefault(h["sector"], []).append(h)
@@ -283,12 +321,14 @@ async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, sector=N
         "sectors": [{"sector": s, "count": len(items), "by_mechanism": _tally(items, "mechanism"), "powers": items}
                     for s, items in sorted(sectors.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
         "notes": _notes(held, as_of),
+        "ending_soon": await power_events.ending_soon(conn, as_of, unit_id=unit_id),
+        "coverage": await power_events.coverage(conn, as_of),
     }
 
 
 def _brief(h: dict) -> dict:
     keep = ("id", "mechanism", "holder_level", "holder_body", "from_level", "summary_vi", "summary_en", "article",
-            "confidence", "inherited")
+            "valid_from", "valid_to", "status", "ended_by", "replaced_by", "confidence", "sources", "inherited")
     out = {k: h[k] for k in keep}
     out["instrument"] = {"id": h["instrument"]["id"], "number": h["instrument"]["number"]}
     if h["inherited"]:

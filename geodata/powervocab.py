@@ -1,6 +1,6 @@
 """The powers catalogue's vocabularies (shared by the ETL's validation and the API's filters).
 
-Values as defined in ../shared/research/powers/README.md; anything else in the catalogue stops the load."""
+Values as defined in data/powers/README.md; anything else in the catalogue stops the load."""
 from __future__ import annotations
 
 from datetime import date
@@ -18,12 +18,21 @@ LEVELS = ("province", "commune")
 MECHANISMS = ("phan_quyen", "phan_cap", "uy_quyen")
 FROM_LEVELS = ("central", "province", "district_abolished")
 CONFIDENCE = ("high", "medium", "low")
-KINDS = ("luat", "nghi_quyet_qh", "nghi_quyet_ubtvqh", "nghi_dinh", "quyet_dinh", "thong_tu")
+KINDS = ("luat", "nghi_quyet_qh", "nghi_quyet_ubtvqh", "nghi_quyet_cp", "nghi_dinh", "quyet_dinh", "thong_tu")
+# How a later instrument acts on an earlier one (instrument_relations.relation).
+RELATIONS = ("amends", "repeals", "replaces", "details", "extends")
+# The June-2025 package of 28 decentralisation decrees (instruments.package).
+PACKAGES = ("june-2025",)
+# A power on a day: in force, not yet in force, or ended.
+STATUSES = ("in_force", "not_yet", "ended")
+# How far ahead "ending soon" looks.
+ENDING_SOON_DAYS = 90
 # applies_to unit-type selectors and the holder level each one can select.
 SELECTOR_TYPES = {"xa": "commune", "phuong": "commune", "dac_khu": "commune", "thanh_pho": "province"}
 
 VOCABULARIES = {"sector": SECTORS, "level": LEVELS, "holder_level": LEVELS, "mechanism": MECHANISMS,
-                "from_level": FROM_LEVELS, "confidence": CONFIDENCE, "kind": KINDS}
+                "from_level": FROM_LEVELS, "confidence": CONFIDENCE, "kind": KINDS,
+                "relation": RELATIONS, "status": STATUSES, "package": PACKAGES}
 
 
 def check_choice(name: str, value: str | None, vocabulary: str | None = None) -> str | None:

@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     api_database_url: str | None = None
     source_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-provinces-database"
     amendments_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "amendments"
-    powers_dir: Path = PROJECT_ROOT.parent / "shared" / "research" / "powers"  # catalogue, read in place
+    powers_dir: Path = PROJECT_ROOT / "data" / "powers"  # the project's own catalogue (data/powers/README.md)
     state_dir: Path = PROJECT_ROOT / ".vngeo"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -8,6 +8,7 @@ from datetime import date
 
 from psycopg import AsyncConnection
 
+from geodata import power_events
 from geodata.errors import InvalidInput
 
 LEVELS = ("province", "district", "commune")
@@ -109,4 +110,5 @@ async def stats(conn: AsyncConnection, as_of: date, *, level: str = "commune", p
             "powers": {"province": r["province_powers"], "commune": r["commune_powers"],
                        "per_commune_min": r["commune_powers_min"], "per_commune_max": r["commune_powers_max"]}}
             for r in rows],
+        "coverage": await power_events.coverage(conn, as_of),
     }

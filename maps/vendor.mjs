@@ -1,4 +1,4 @@
-// Copies the browser files the viewer, the folium maps and the API docs use from node_modules into static/vendor/,
+// Copies the browser files the viewer, the dashboard, the folium maps and the API docs use from node_modules into static/vendor/,
 // so the service serves them itself (no CDN; works offline). Run by `make assets` after `npm ci`.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 
@@ -8,6 +8,9 @@ const files = {
   "maplibre-gl/dist/maplibre-gl-csp-worker.js": "maplibre-gl-csp-worker.js",
   "maplibre-gl/dist/maplibre-gl.css": "maplibre-gl.css",
   "maplibre-gl/LICENSE.txt": "maplibre-gl.LICENSE.txt",
+  "echarts/dist/echarts.esm.min.js": "echarts.esm.min.js",                 // the dashboard's charts (ES module)
+  "echarts/LICENSE": "echarts.LICENSE.txt",
+  "echarts/NOTICE": "echarts.NOTICE.txt",
   "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
   "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
   "leaflet/dist/images": "leaflet/images",

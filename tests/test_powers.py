@@ -26,18 +26,20 @@ def one_commune(db, province: str, type_: str, day: date | None = None) -> str:
 
 
 def test_capital_and_hcmc_hold_powers_an_ordinary_province_does_not(http, db):
-    hn, hcm, plain = held(http, "01"), held(http, "79"), held(http, ORDINARY)
+    day = "2026-06-30"  # the last day of Luật Thủ đô 39/2024/QH15 (tests/test_powers_time.py: the day after)
+    hn, hcm, plain = held(http, "01", as_of=day), held(http, "79", as_of=day), held(http, ORDINARY, as_of=day)
     assert {"p210", "p211", "p216"} <= hn.keys() - plain.keys()          # Capital Law
     assert {"p221", "p222", "p224"} <= hcm.keys() - plain.keys()         # NQ 188 Art. 9, NQ 98
     assert "p221" not in hn and "p210" not in hcm
     assert not any(p["inherited"] for p in hn.values())
     for code, mine in (("01", hn), ("79", hcm)):
         special = {k for k, p in mine.items() if p["applies_to"] != ["all"]}
-        commune = held(http, one_commune(db, code, "xa"))
+        commune = held(http, one_commune(db, code, "xa", date(2026, 6, 30)), as_of=day)
         inherited = {k for k, p in commune.items() if p["inherited"]}
         assert inherited == special, code
         assert all(commune[k]["through"]["code"] == code and commune[k]["holder_level"] == "province" for k in inherited)
-    assert not any(p["inherited"] for p in held(http, one_commune(db, ORDINARY, "xa")).values())
+    assert not any(p["inherited"] for p in held(http, one_commune(db, ORDINARY, "xa", date(2026, 6, 30)),
+                                                as_of=day).values())
 
 
 def test_dac_khu_holds_its_type_specific_powers(http, db):
@@ -67,6 +69,8 @@ def test_compare_two_communes_of_different_provinces(http):
     body = http.get("/v1/compare", params={"units": "00070,31078", "as_of": "2026-01-15"}).json()
     hk = {p["id"]: p for s in body["sectors"] for p in s["only_in"]["00070"]}
     assert hk["p210"]["inherited"] and hk["p210"]["through"] == "01"
+    assert hk["p210"]["valid_to"] == "2026-06-30" and hk["p210"]["ended_by"]["instrument"] == "luat-02-2026-qh16"
+    assert hk["p210"]["status"] == "in_force" and hk["p210"]["sources"] and hk["p210"]["replaced_by"]
     assert {"p209", "p196"} <= {p["id"] for s in body["sectors"] for p in s["only_in"]["31078"]}
     assert_problem(http.get("/v1/compare", params={"units": "00070"}), 422, "two different")
     assert_problem(http.get("/v1/compare", params={"units": "00070,99999"}), 404)
@@ -76,9 +80,9 @@ def test_type_change_moves_powers_on_the_day(http):
     before, after = held(http, "25270", as_of="2026-04-29"), held(http, "25270", as_of="2026-04-30")
     assert "p028" in before and "p028" not in after      # xã -> phường (Đồng Nai, 30/04/2026)
     assert "p203" in after and "p203" not in before
-    assert "p121" not in held(http, "75", as_of="2026-04-29")
-    assert "p121" in held(http, "75", as_of="2026-04-30")  # Đồng Nai becomes a centrally governed city
-    assert held(http, "25270", as_of="2026-04-30")["p121"]["inherited"]
+    # p121 (thanh_pho) ended on 2026-01-31 (NĐ 49/2026), before Đồng Nai became a centrally governed city
+    assert "p121" in held(http, "01", as_of="2026-01-30") and "p121" not in held(http, "01", as_of="2026-01-31")
+    assert "p121" not in held(http, "75", as_of="2026-04-30")
 
 
 def test_as_of_before_effective_date_leaves_powers_out(http):
@@ -104,9 +108,9 @@ def test_unit_powers_totals_and_filters(http, db):
     t = body["totals"]
     assert t["powers"] == sum(s["count"] for s in body["sectors"]) == t["own"] + t["inherited"]
     assert sum(t["by_mechanism"].values()) == t["powers"]
-    row = db.execute("SELECT total, inherited, by_sector FROM geo.unit_power_counts(%s) WHERE code = '00070'",
+    row = db.execute("SELECT total, own, inherited, by_sector FROM geo.unit_power_counts(%s) WHERE code = '00070'",
                      (today(),)).fetchone()
-    assert (row[0], row[1], row[2]) == (t["own"], t["inherited"], t["by_sector_own"])
+    assert row == (t["powers"], t["own"], t["inherited"], t["by_sector"])
     land = http.get("/v1/units/00070/powers", params={"sector": "land", "mechanism": "phan_quyen"}).json()
     assert {s["sector"] for s in land["sectors"]} == {"land"}
     assert all(p["mechanism"] == "phan_quyen" for s in land["sectors"] for p in s["powers"])
@@ -116,7 +120,8 @@ def test_unit_powers_totals_and_filters(http, db):
 
 
 def test_catalogue_listing_filters_and_folded_search(http, db):
-    assert http.get("/v1/powers", params={"limit": 500}).json()["total"] == 229
+    rows = db.execute("SELECT count(*) FROM geo.powers").fetchone()[0]
+    assert http.get("/v1/powers", params={"limit": 500}).json()["total"] == rows > 229
     for params, where in (({"sector": "land"}, "sector = 'land'"), ({"level": "commune"}, "holder_level = 'commune'"),
                           ({"mechanism": "uy_quyen"}, "mechanism = 'uy_quyen'"),
                           ({"instrument": "nd-151-2025"}, "instrument_id = 'nd-151-2025'")):
@@ -142,13 +147,14 @@ def test_power_detail_and_geojson(http):
     fc = gj.json()
     assert [f["id"] for f in fc["features"]] == ["79"] and fc["features"][0]["geometry"]["type"] == "MultiPolygon"
     assert fc["power"]["id"] == "p224"
-    assert http.get("/v1/powers/p210").json()["inherited_by"][0]["province"] == "01"
+    assert http.get("/v1/powers/p210", params={"as_of": "2026-01-15"}).json()["inherited_by"][0]["province"] == "01"
     assert_problem(http.get("/v1/powers/p999"), 404)
 
 
 def test_instruments(http, db):
     body = http.get("/v1/instruments").json()
-    assert body["total"] == 42 and sum(i["powers"] for i in body["results"]) == 229
+    n_inst, n_powers = db.execute("SELECT (SELECT count(*) FROM geo.instruments), (SELECT count(*) FROM geo.powers)").fetchone()
+    assert body["total"] == n_inst and sum(i["powers"] for i in body["results"]) == n_powers
     one = http.get("/v1/instruments/nd-151-2025").json()
     assert one["number"] == "151/2025/NĐ-CP" and one["expires"] == "2027-03-01"
     assert len(one["powers"]) == db.execute("SELECT count(*) FROM geo.powers WHERE instrument_id = 'nd-151-2025'").fetchone()[0]
@@ -182,11 +188,13 @@ def test_stats_match_independent_sql(http, db):
     assert_problem(http.get("/v1/stats", params={"level": "ward"}), 422, "commune")
 
 
-def test_quality_report_has_powers_section(http):
+def test_quality_report_has_powers_section(http, db):
     report = http.get("/v1/meta/quality").json()["powers"]
-    assert report["instruments"]["count"] == 42 and report["powers"]["count"] == 229
-    assert sum(report["powers"]["by_sector"].values()) == 229
-    assert report["powers"]["by_mechanism"] == {"phan_quyen": 158, "phan_cap": 68, "uy_quyen": 3}
+    n_inst, n_powers = db.execute("SELECT (SELECT count(*) FROM geo.instruments), (SELECT count(*) FROM geo.powers)").fetchone()
+    assert report["instruments"]["count"] == n_inst and report["powers"]["count"] == n_powers
+    assert sum(report["powers"]["by_sector"].values()) == n_powers
+    assert report["powers"]["by_mechanism"] == dict(db.execute(
+        "SELECT mechanism, count(*) FROM geo.powers GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
     assert "units_without_powers" in report and "powers_without_units" in report
 
 
@@ -211,7 +219,8 @@ def _broken_copy(settings, tmp_path, file: str, line: int, column: str, value: s
 ])
 def test_catalogue_validation_names_file_row_and_column(settings, tmp_path, file, line, column, value, expect):
     broken = _broken_copy(settings, tmp_path, file, line, column, value)
-    rows = [{"level": "province", "code": c, "valid": (date(2025, 7, 1), None)} for c in ("01", "79", "91", "48")]
+    rows = [{"level": "province", "code": c, "valid": (date(2025, 7, 1), None)}
+            for c in ("01", "15", "31", "38", "40", "48", "75", "79", "91")]
     with pytest.raises(powers_part.CatalogueError) as exc:
         powers_part.prepare(broken, None, {"rows": rows})
     assert f"{file} row {line}, column {column}:" in str(exc.value) and expect in str(exc.value)

@@ -8,9 +8,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
+from datetime import timedelta
+
 from api.deps import AsOf, Conn
 from api.routes.units import GEOJSON, CodePath
-from geodata import powers, stats
+from geodata import power_events, powers, stats
+from geodata.dates import parse_date
 from geodata.geojson import feature_collection
 
 router = APIRouter(tags=["powers"])
@@ -33,10 +36,24 @@ async def list_powers(as_of: AsOf, conn: Conn, sector: Sector = None, level: Lev
                       confidence: Annotated[str | None, Query(description="high, medium or low", max_length=10)] = None,
                       instrument: Annotated[str | None, Query(examples=["nd-151-2025"], max_length=60)] = None,
                       q: Search = None,
+                      status: Annotated[str | None, Query(description="on as_of: in_force, not_yet or ended",
+                                                          max_length=10)] = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
                       offset: Annotated[int, Query(ge=0, le=100_000)] = 0):
     return await powers.list_powers(conn, as_of, sector=sector, level=level, mechanism=mechanism,
-                                    confidence=confidence, instrument=instrument, q=q, limit=limit, offset=offset)
+                                    confidence=confidence, instrument=instrument, q=q, status=status, limit=limit,
+                                    offset=offset)
+
+
+@router.get("/v1/powers/events", summary="Powers starting, ending or moving between two dates, by day")
+async def power_events_route(conn: Conn, from_: Annotated[str | None, Query(
+        alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day (default: today)",
+        examples=["2026-01-01"])] = None, to: Annotated[str | None, Query(
+        pattern=r"^\d{4}-\d{2}-\d{2}$", description="last day, included (default: from + 365 days)",
+        examples=["2027-03-01"])] = None):
+    start = parse_date(from_, "from")
+    end = parse_date(to, "to") if to else start + timedelta(days=365)
+    return await power_events.events(conn, start, end)
 
 
 @router.get("/v1/powers/{id}", summary="One power and the units holding it on a date (geojson: their polygons)")
@@ -52,13 +69,16 @@ async def get_power(id: Annotated[str, Path(examples=["p001"], max_length=20)], 
 @router.get("/v1/instruments", summary="The legal instruments of the catalogue")
 async def list_instruments(conn: Conn, sector: Sector = None,
                            kind: Annotated[str | None, Query(examples=["nghi_dinh"], max_length=40)] = None,
+                           package: Annotated[str | None, Query(description="june-2025: the 28 decrees of June 2025",
+                                                                max_length=20)] = None,
                            q: Search = None):
-    return await powers.list_instruments(conn, sector=sector, kind=kind, q=q)
+    return await powers.list_instruments(conn, sector=sector, kind=kind, package=package, q=q)
 
 
-@router.get("/v1/instruments/{id}", summary="One instrument and the powers it moves")
-async def get_instrument(id: Annotated[str, Path(examples=["nd-151-2025"], max_length=60)], conn: Conn):
-    return await powers.get_instrument(conn, id)
+@router.get("/v1/instruments/{id}", summary="One instrument, its relations to other texts and the powers it moves")
+async def get_instrument(id: Annotated[str, Path(examples=["nd-151-2025"], max_length=60)], as_of: AsOf,
+                         conn: Conn):
+    return await powers.get_instrument(conn, id, as_of)
 
 
 @router.get("/v1/compare", summary="Powers one unit holds and the other does not, side by side")
