@@ -154,7 +154,7 @@ def export_file(url: str, layer: str, fmt: str, out: crsmod.Crs, as_of: date, pr
     suffix = {"shp.zip": f"{layer}.shp", "csv.zip": f"{layer}.csv", "latlon.csv": f"{base}.latlon.csv"}
     path = workdir / suffix.get(fmt, f"{base}.{fmt}")
     import pyogrio
-    if fmt in ("csv", "csv.zip", "latlon.csv"):
+    if fmt == "latlon.csv":   # no geometry column: lat and lon are plain numbers
         pyogrio.write_arrow(reader, str(path), layer=layer, driver="CSV", **_gdal_options(fmt, meta))
     else:
         pyogrio.write_arrow(reader, str(path), layer=layer, driver=DRIVERS[fmt], geometry_name="geometry",

@@ -68,7 +68,14 @@ def web_mercator_quad(max_zoom: int = MAX_ZOOM) -> dict:
             "uri": "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad",
             "crs": "http://www.opengis.net/def/crs/EPSG/0/3857", "orderedAxes": ["X", "Y"],
             "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
-            "tileMatrices": matrices}
+            "tileMatrices": matrices,
+            # The same set in the TMS 1.0 encoding (OGC 17-083r2), which GDAL up to 3.6 (Debian's, under
+            # QGIS) reads: its OGCAPI driver fails on a 2.0-only document.
+            "type": "TileMatrixSetType", "identifier": "WebMercatorQuad",
+            "supportedCRS": "http://www.opengis.net/def/crs/EPSG/0/3857",
+            "tileMatrix": [{"type": "TileMatrixType", "identifier": m["id"], "scaleDenominator": m["scaleDenominator"],
+                            "topLeftCorner": m["pointOfOrigin"], "tileWidth": 256, "tileHeight": 256,
+                            "matrixWidth": m["matrixWidth"], "matrixHeight": m["matrixHeight"]} for m in matrices]}
 
 
 def tile_limits(bbox: list[float], max_zoom: int = MAX_NATIVE_ZOOM) -> list[dict]:

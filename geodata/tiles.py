@@ -14,15 +14,27 @@ from psycopg import AsyncConnection
 from geodata.errors import NotFound
 
 # (min zoom, max zoom, tolerance in Web Mercator metres). About one tile pixel (extent 4096) at
-# the band's highest zoom (9784 m / 2^z; 1.6 at z6 to keep z6 tiles small). The last band is the
-# full-resolution cleaned coverage.
+# the band's highest zoom (9784 m / 2^z; 1.6 at z6 to keep z6 tiles small); z7 uses the 250 m
+# shapes too (under one pixel of a 512-pixel tile, 306 m), which keeps its tiles under 500 KB. The
+# last band is the full-resolution cleaned coverage.
 BANDS: tuple[tuple[int, int, float], ...] = (
-    (0, 4, 600.0), (5, 6, 250.0), (7, 8, 40.0), (9, 10, 10.0), (11, 24, 0.0))
+    (0, 4, 600.0), (5, 7, 250.0), (8, 8, 40.0), (9, 10, 10.0), (11, 24, 0.0))
 EXTENT = 4096
-# A polygon smaller than one pixel of a 512-pixel tile (8x8 tile units) is not drawn: it is left out
-# of the tile at that zoom (and so is any ring that snapping collapsed to zero area, which the MVT
-# spec forbids). Lower zooms keep the province layer for the outline.
-MIN_AREA = (EXTENT / 512) ** 2
+# Up to LOW_ZOOM a tile has half the grid (2048: still 4 units per pixel of a 512-pixel tile): the
+# country's 3,321 communes fit in a few tiles there, and the finer grid made them over 500 KB.
+LOW_ZOOM, LOW_EXTENT = 7, 2048
+
+
+def extent_for_zoom(z: int) -> int:
+    return LOW_EXTENT if z <= LOW_ZOOM else EXTENT
+
+
+def min_area(layer_name: str, extent: int) -> float:
+    """Smallest polygon a tile keeps, in square tile units. A commune smaller than one pixel of a
+    512-pixel tile is not drawn at that zoom (the province layer gives the outline at low zooms);
+    a province, or anything, needs only a non-zero area (the MVT spec forbids zero-area rings that
+    snapping to the grid makes)."""
+    return (extent / 512) ** 2 if layer_name == "communes" else 0.5
 BUFFER = 64          # tile units around the tile, so strokes do not stop at tile edges
 MAX_ZOOM = 22        # tiles exist to here; TileJSON advertises MAX_NATIVE_ZOOM (clients overzoom)
 MAX_NATIVE_ZOOM = 14
@@ -136,11 +148,13 @@ SELECT ST_AsMVT(f, %(layer)s, %(extent)s, 'geom') AS tile FROM f WHERE geom IS N
 
 
 def _params(layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[str, str]) -> dict:
+    extent = extent_for_zoom(z)
     margin = (2 * WORLD / (1 << z)) * BUFFER / EXTENT
     level = {"provinces": "province", "communes": "commune"}.get(layer.name)
     return {"z": z, "x": x, "y": y, "d": d, "band": band_for_zoom(z), "level": level, "layer": layer.name,
-            "labels": f"{layer.name}_labels", "label_min": layer.label_min, "extent": EXTENT, "buffer": BUFFER, "margin": margin,
-            "k": EXTENT / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1], "min_area": MIN_AREA}
+            "labels": f"{layer.name}_labels", "label_min": layer.label_min, "extent": extent, "buffer": BUFFER * extent // EXTENT, "margin": margin,
+            "k": extent / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1],
+            "min_area": min_area(layer.name, extent)}
 
 
 SQL_BY_KIND = {"polygons": UNITS_SQL, "points": LEGACY_SQL, "lines": LINEAGE_SQL}

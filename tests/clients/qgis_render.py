@@ -68,5 +68,5 @@ job.waitForFinished()
 img = job.renderedImage()
 report["png_saved"] = img.save(out, "png")
 report["png_size"] = [img.width(), img.height()]
-print(json.dumps(report))
-app.exitQgis()
+print(json.dumps(report), flush=True)
+os._exit(0)   # QGIS 3.22 can crash in its exit handlers when headless; the work is done and saved
