@@ -64,6 +64,7 @@ def _download(template: str, ref: str, cache: Path, log) -> tuple[Path, str]:
         return path, url
     cache.mkdir(parents=True, exist_ok=True)
     log(f"downloading {url}")
+    pooch.get_logger().setLevel("WARNING")  # its hints about known_hash do not apply: content is checked
     try:
         return Path(pooch.retrieve(url, known_hash=None, fname=f"{ref}.tar.gz", path=cache, progressbar=True)), url
     except (requests.RequestException, OSError, ValueError) as exc:

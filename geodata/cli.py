@@ -156,8 +156,11 @@ def _print_summary(report: dict) -> None:
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API and the map viewer."""
     import uvicorn
+    import os
     s = get_settings()
-    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers or s.workers,
+    workers = s.workers if workers is None else workers
+    workers = workers or os.cpu_count() or 1  # 0: one per core
+    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers,
                 loop="uvloop", http="httptools", log_level="warning",
                 timeout_keep_alive=5, limit_concurrency=2000, backlog=1024)  # idle clients let go; past 2000 open: 503
 

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     state_dir: Path = PROJECT_ROOT / ".vngeo"
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2
+    workers: int = 2  # uvicorn worker processes; 0: one per core
     pg_port: int = 0  # 0: choose a free port once and remember it in state_dir
     pool_min: int = 1
     pool_max: int = 8

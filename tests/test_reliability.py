@@ -100,9 +100,12 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     t0 = time.monotonic()
     t = threading.Thread(target=lambda: result.setdefault("r", _slow_post(guarded.base, "/v1/convert", stop)))
     t.start()
-    time.sleep(0.5)
-    # While it dribbles: the expensive slot is taken, and the (only) worker answers others at once.
-    r = httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1})
+    # While it dribbles: the expensive slot is taken (as soon as its headers are in; polled, not
+    # slept: a busy machine may take long to get there), and the (only) worker answers others at once.
+    deadline = time.monotonic() + 10
+    while (r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1})).status_code == 200:
+        assert time.monotonic() < deadline, "the slow client never took the expensive slot"
+        time.sleep(0.05)
     assert_problem(r, 429, "busy")
     assert r.headers["retry-after"] == "1"
     for _ in range(3):
@@ -249,10 +252,13 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
         _wait_no_load(db_url)
         for t in threads:
             t.start()
-        time.sleep(1)
+        deadline = time.monotonic() + 60  # every client answered once: the service is serving
+        while {p for _, p, st, *_ in seen if st == 200} != set(paths):
+            assert time.monotonic() < deadline, f"not all paths answered 200 before the stop: {seen[-5:]}"
+            time.sleep(0.05)
         cluster.stop(settings)
         t_stop = time.monotonic()
-        time.sleep(8)
+        time.sleep(8)  # the outage itself (not a wait for readiness): long enough for several 503s
         t_start = time.monotonic()
         cluster.start(settings)
         t_up = time.monotonic()
