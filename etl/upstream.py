@@ -112,7 +112,8 @@ def fetch(template: str, dest: Path, cache: Path, log=print) -> None:
             except (manifest.ManifestError, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
                 if url != str(archive):
                     archive.unlink(missing_ok=True)  # a bad download is never used again
-                raise SourceError(f"upstream archive {url} refused: {exc}. Nothing was unpacked into {dest} "
+                why = str(exc) if isinstance(exc, manifest.ManifestError) else f"unreadable archive ({type(exc).__name__}: {exc})"
+                raise SourceError(f"upstream archive {url} refused: {why}. Nothing was unpacked into {dest} "
                                   f"and the loaded data are untouched. Check VNGEO_SOURCE_URL, or fetch again. "
                                   f"{_help()}") from None
             log(f"{url}: {n} files, content as in {manifest.MANIFEST.relative_to(manifest.ROOT)}")

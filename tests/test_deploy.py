@@ -5,6 +5,7 @@ client and a forged X-Forwarded-For gains nothing; PMTiles built by `vngeo tiles
 from nginx's static files with range requests only."""
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import STARTUP_S
 from servers import Server, _cmdline, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +58,7 @@ def test_systemd_unit_verifies_and_its_command_serves(settings, db_url, tmp_path
     proc = subprocess.Popen(cmd.split(), cwd=_directives(unit, "WorkingDirectory")[0], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + STARTUP_S
         while True:
             assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
             try:
@@ -84,12 +86,13 @@ def _nginx(tmp_path: Path, upstream: str, static: Path) -> tuple[subprocess.Pope
                  "@PREFIX@": str(prefix)}.items():
         conf = conf.replace(k, v)
     (prefix / "nginx.conf").write_text(conf)
-    test = subprocess.run(["nginx", "-t", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+    # Workers as the test's own user: they read the test's private temporary folder.
+    test = subprocess.run(["nginx", "-t", "-g", f"user {getpass.getuser()};", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
                           capture_output=True, text=True)
     assert test.returncode == 0, test.stderr
-    proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+    proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", f"daemon off; user {getpass.getuser()};"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while True:
         try:
             httpx.get(f"http://127.0.0.1:{port}/pmtiles/", timeout=2)

@@ -56,12 +56,16 @@ def _archive(folder: Path, ref: str, changes: dict[str, bytes] | None = None) ->
     return _tar(folder / f"{ref}.tar.gz", files)
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 class ArchiveServer:
     """Serves a folder over HTTP on a free port (a stand-in for GitHub's archive downloads)."""
 
     def __init__(self, folder: Path):
-        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-        handler.log_message = lambda *a, **k: None
+        handler = functools.partial(_QuietHandler, directory=str(folder))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/{{ref}}.tar.gz"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -111,7 +115,7 @@ def test_corrupt_truncated_or_missing_archives_are_refused(tmp_path, serve, sett
     # A truncated archive (an interrupted transfer that still came with a 200).
     good = _archive(tmp_path, "v2.4.1").read_bytes()
     (bad / "v2.4.1.tar.gz").write_bytes(good[: len(good) // 2])
-    with pytest.raises(SourceError, match=r"v2\.4\.1\.tar\.gz refused: .*(Error|error)"):
+    with pytest.raises(SourceError, match=r"v2\.4\.1\.tar\.gz refused: unreadable archive \(EOFError"):
         upstream.fetch(url, dest, cache, log=lambda *_: None)
     assert not dest.exists() and _leftovers(dest.parent) == []
 
