@@ -288,3 +288,36 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
     assert set(recovered) == {"/healthz", "/v1/units/00070"}, recovered
     assert max(recovered.values()) < 5
     assert len(workers_before) == 2 and workers_after == workers_before, "a worker died"
+
+
+# --- the viewer's fallback layer on a busy server -------------------------------------------------
+
+def test_viewer_layer_built_once_under_concurrent_cold_requests(db_url, tmp_path):
+    """Concurrent cold requests for the whole-country layer wait for one build (they used to run it
+    each, pass the statement timeout on a busy machine, and answer 503); another day of the same
+    generation reuses the polygons and only queries that day's properties."""
+    from concurrent.futures import ThreadPoolExecutor
+    server = Server(tmp_path / "server.log", {"VNGEO_RATE_PER_MINUTE": "0"})
+    url = f"{server.base}/viewer/communes.geojson"
+    try:
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: httpx.get(url, params={"as_of": "2026-09-25"}, timeout=300), range(6)))
+        cold = time.monotonic() - t0
+        assert [r.status_code for r in answers] == [200] * 6, [r.text[:200] for r in answers if r.status_code != 200]
+        assert len({r.content for r in answers}) == 1
+        t0 = time.monotonic()
+        other = httpx.get(url, params={"as_of": "2026-10-01"}, timeout=300)
+        warm = time.monotonic() - t0
+        assert other.status_code == 200
+        a, b = answers[0].json(), other.json()
+        assert len(a["features"]) == len(b["features"]) == 3321
+        assert [f["geometry"] for f in a["features"]] == [f["geometry"] for f in b["features"]]
+        assert a["as_of"] == "2026-09-25" and b["as_of"] == "2026-10-01"
+        # A 503 stays possible (database down, or a build past its limit): the document says what it means.
+        doc = httpx.get(f"{server.base}/openapi.json").json()
+        busy = doc["paths"]["/viewer/{level}.geojson"]["get"]["responses"]["503"]
+        assert "built once per dataset" in busy["description"] and "Retry-After" in busy["headers"]
+    finally:
+        server.stop()
+    print(f"\nviewer layer: 6 concurrent cold requests {cold:.1f} s; another day of the generation {warm:.1f} s")
