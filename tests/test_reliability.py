@@ -108,10 +108,13 @@ def test_slow_client_cannot_hold_a_worker(guarded):
         time.sleep(0.05)
     assert_problem(r, 429, "busy")
     assert r.headers["retry-after"] == "1"
-    for _ in range(3):
+    for i in range(3):
         s0 = time.monotonic()
         assert httpx.get(f"{guarded.base}/v1/lookup", params={"lat": INSIDE[0], "lon": INSIDE[1]}).status_code == 200
-        assert time.monotonic() - s0 < 1.0  # not held until the slow body times out
+        # Not held until the slow body times out (4 s): answered while the slow client still sends
+        # (a busy machine made a fixed 1 s bound fail at 1.5 s; what matters is not being held).
+        assert time.monotonic() - s0 < 3.0
+        assert i or t.is_alive(), "the lookup was answered only after the slow client was cut off"
     t.join(15)
     stop.set()
     elapsed = time.monotonic() - t0
