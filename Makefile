@@ -9,7 +9,7 @@ PORT ?= 8000
 
 ROOT := $(shell id -u)
 
-.PHONY: up down test bench system venv db load serve-bg assets chromium a11y fuzz soak clients qgis
+.PHONY: up down test test-loaded bench system venv db load serve-bg assets chromium a11y nginx fuzz soak clients qgis
 
 up: system venv db load serve-bg
 	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
@@ -55,6 +55,10 @@ maps/static/vendor/.installed: maps/package.json maps/package-lock.json maps/ven
 	cd maps && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
 	touch $@
 
+# nginx for tests/test_deploy.py (deploy/nginx.conf run in front of the service; not started as a daemon).
+nginx:
+	@command -v nginx >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; } || { echo "install nginx for the deployment tests (apt-get install nginx-light)"; exit 1; }
+
 # Debian's Chromium for the browser tests (tests/test_viewer.py drives it with Playwright).
 chromium:
 	@command -v chromium >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "install chromium for the browser tests (apt-get install chromium)"; exit 1; }
@@ -78,8 +82,16 @@ down:
 	@if [ -f $(STATE)/serve.pid ]; then kill $$(cat $(STATE)/serve.pid) 2>/dev/null || true; rm -f $(STATE)/serve.pid; fi
 	-$(VNGEO) db stop
 
-test: system venv db load chromium a11y
-	$(PY) -m pytest -q
+test: system venv db load chromium a11y nginx
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# make test on a busy machine: two CPU busy loops run beside it from start to end (the setup and the
+# load included), then stop. PYTEST_ARGS narrows it (e.g. PYTEST_ARGS=tests/test_reliability.py).
+test-loaded:
+	@hogs=""; for i in 1 2; do ( while :; do :; done ) & hogs="$$hogs $$!"; done; \
+	trap 'kill $$hogs 2>/dev/null' EXIT; t0=$$(date +%s); \
+	$(MAKE) --no-print-directory test PYTEST_ARGS="$(PYTEST_ARGS)"; rc=$$?; \
+	echo "make test-loaded: exit $$rc after $$(( $$(date +%s) - t0 )) s beside two busy loops"; exit $$rc
 
 bench: system venv db load
 	@command -v wrk >/dev/null || { [ "$(ROOT)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk"; exit 1; }

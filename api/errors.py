@@ -59,8 +59,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(request: Request, exc: Exception):
         log.warning("database unavailable: %s", exc)
-        return problem(503, "Service unavailable", "the database is not answering; try again shortly",
-                       request, {"Retry-After": "5"})
+        detail = ("the query took longer than its time limit on a busy server; try again shortly"
+                  if isinstance(exc, psycopg.errors.QueryCanceled) else "the database is not answering; try again shortly")
+        return problem(503, "Service unavailable", detail, request, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

@@ -32,10 +32,9 @@ async def lifespan(app: FastAPI):
     app.state.pool = make_pool(settings, api_url(settings))
     await app.state.pool.open(wait=False)
     app.state.lookup = SnapshotHolder(api_url(settings), settings.state_dir)
-    try:   # open the lookup and address indexes before the first request (no 503 window at start)
-        await asyncio.to_thread(app.state.lookup.refresh)
-    except Exception as exc:  # the database may be down: the refresher retries
-        log.warning("lookup snapshot not opened at start: %s", exc)
+    # Ready before serving: uvicorn accepts no request in this worker until startup returns, so
+    # lookups never meet a worker without its index (they answered 503 with the database stopped).
+    log.info(await asyncio.to_thread(app.state.lookup.open_at_start))
     refresher = asyncio.create_task(_keep_fresh(app.state.lookup, app.state.pool))
     yield
     refresher.cancel()

@@ -20,7 +20,8 @@ ALWAYS = {
     "413": ("request body over its limit (see README, Reliability and limits)", None),
     "414": ("query string over its limit", None),
     "429": ("rate limit or concurrency cap reached; retry after Retry-After seconds", RETRY_AFTER),
-    "503": ("the database is not answering; retry after Retry-After seconds", RETRY_AFTER),
+    "503": ("the database is not answering, or a query passed its time limit on a busy server; retry after "
+            "Retry-After seconds", RETRY_AFTER),
 }
 WITH_INPUT = {
     "400": ("malformed request (the OGC API routes also reject unknown query parameters)", None),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -22,8 +21,9 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from geodata.pointindex import PointIndex  # noqa: E402
+from geodata.settings import get_settings  # noqa: E402
 
-DEFAULT_SOURCE = ROOT / ".." / "shared" / "data" / "vietnamese-provinces-database"
+DEFAULT_SOURCE = get_settings().source_dir  # the snapshot the ETL reads
 
 
 def load_communes(source_dir) -> list[tuple[str, object]]:
@@ -204,7 +204,7 @@ def print_report(res: dict) -> None:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--source", default=os.environ.get("VNGEO_SOURCE_DIR", DEFAULT_SOURCE))
+    ap.add_argument("--source", default=DEFAULT_SOURCE)
     ap.add_argument("--index", default="/tmp/vngeo-pointindex-bench")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--json", action="store_true", help="print raw JSON too")

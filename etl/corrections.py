@@ -1,10 +1,12 @@
-"""Cited corrections of known source errors (etl/corrections/*.toml), applied as data, reported."""
+"""Cited corrections of known source errors (data/corrections/*.toml), applied as data, reported."""
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-FOLDER = Path(__file__).with_name("corrections")
+from geodata.settings import DATA_DIR
+
+FOLDER = DATA_DIR / "corrections"
 DATASETS = {"units", "attributes", "geo_objects", "boundaries"}
 ACTIONS = {"set", "flag"}
 REQUIRED = ("id", "dataset", "key", "field", "action", "reason", "source")

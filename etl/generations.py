@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import orjson
-
 from etl.normalize import TYPE_EN, full_name, unit_record
 from geodata.text import fold, nfc
 
@@ -41,22 +39,34 @@ def read_generations(path: Path) -> list[Generation]:
 
 
 def read_amendments(folder: Path) -> list[dict]:
-    """All amendment records in `folder` (*.json), checked and sorted by effective date."""
+    """All amendment records of `folder` (*.toml, data/amendments/README.md), one per change, with
+    their instrument's dates and sources, checked and sorted by effective date."""
     records = []
-    for path in sorted(folder.glob("*.json")):
-        for i, rec in enumerate(orjson.loads(path.read_bytes())):
-            where = f"{path.name} record {i}"
-            for key in ("instrument", "effective", "change", "level", "code"):
-                if not rec.get(key):
-                    raise AmendmentError(f"{where}: missing {key}")
-            if rec["change"] not in CHANGE_KINDS:
-                raise AmendmentError(f"{where}: unknown change {rec['change']!r}")
-            try:
-                rec["effective_date"] = date.fromisoformat(rec["effective"])
-            except ValueError:
-                raise AmendmentError(f"{where}: effective {rec['effective']!r} is not YYYY-MM-DD") from None
-            rec["where"] = where
-            records.append(rec)
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise AmendmentError(f"{path.name}: {exc}") from None
+        for i, ins in enumerate(doc.get("instrument", [])):
+            head = f"{path.name} instrument {i} ({ins.get('id', '?')})"
+            for key in ("id", "effective", "sources", "changes"):
+                if not ins.get(key):
+                    raise AmendmentError(f"{head}: missing {key}")
+            for key in ("effective", "signed"):
+                if key in ins and not isinstance(ins[key], date):
+                    raise AmendmentError(f"{head}: {key} {ins[key]!r} is not a date (write YYYY-MM-DD, unquoted)")
+            for j, change in enumerate(ins["changes"]):
+                where = f"{head} change {j}"
+                for key in ("change", "level", "code"):
+                    if not change.get(key):
+                        raise AmendmentError(f"{where}: missing {key}")
+                if change["change"] not in CHANGE_KINDS:
+                    raise AmendmentError(f"{where}: unknown change {change['change']!r}")
+                records.append({
+                    **change, "instrument": ins["id"], "title_vi": ins.get("title_vi"),
+                    "signed": ins["signed"].isoformat() if ins.get("signed") else None,
+                    "effective": ins["effective"].isoformat(), "effective_date": ins["effective"],
+                    "sources": list(ins["sources"]), "confidence": ins.get("confidence"), "where": where})
     return sorted(records, key=lambda r: (r["effective_date"], r["instrument"], r["code"]))
 
 

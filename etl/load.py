@@ -5,6 +5,7 @@ them until it commits) and a failure at any step leaves the previous data servin
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,10 +15,10 @@ import psycopg
 import shapely
 from psycopg.types.range import Range
 
-from etl import quality
+from etl import quality, upstream
 from etl.parts import parts
 from etl.assemble import check_consistency, district_provinces, physical_units, unit_rows
-from etl.corrections import read_corrections
+from etl.corrections import FOLDER as CORRECTIONS_DIR, read_corrections
 from etl.generations import read_amendments, read_generations, unit_versions
 from etl.migrate import grant_read, migrate
 from etl.sources import read_source
@@ -36,8 +37,9 @@ class LoadFailed(RuntimeError):
 
 
 def dataset_version(src_root: Path, extra_files: list[Path]) -> str:
-    """Hash of every input's name, size and mtime plus the curated files' contents."""
-    h = hashlib.sha256()
+    """Hash of every input's name, size and mtime plus the curated files' contents and the version of
+    the vietnamadminunits data (pinned in pyproject.toml; another release would change the lineage)."""
+    h = hashlib.sha256(f"vietnamadminunits {metadata.version('vietnamadminunits')}\n".encode())
     for p in sorted(src_root.rglob("*")):
         if p.is_file():
             st = p.stat()
@@ -52,8 +54,8 @@ def _curated_files(settings: Settings) -> list[Path]:
     here = Path(__file__).parent  # the ETL's own code shapes the data too
     return [GENERATIONS_FILE, *sorted(here.glob("*.py")), *sorted(here.with_name("geodata").glob("pointindex*.py")),
             *sorted(here.with_name("geodata").glob("address_index.py")), *sorted((here.parent / "data" / "addresses").glob("*.csv")),
-            *sorted(Path(__file__).with_name("corrections").glob("*.toml")),
-            *sorted(settings.amendments_dir.glob("*.json")), *sorted(Path(__file__).with_name("migrations").glob("*.sql")),
+            *sorted(CORRECTIONS_DIR.glob("*.toml")),
+            *sorted(settings.amendments_dir.glob("*.toml")), *sorted(Path(__file__).with_name("migrations").glob("*.sql")),
             *sorted(settings.powers_dir.glob("*.csv"))]
 
 
@@ -161,7 +163,8 @@ def load(settings: Settings, url: str, source_dir: Path | None = None, log=print
     """Run a full load; return the quality report. Raises on failure, leaving live data as it was.
 
     With if_changed, return None without loading when the inputs have the loaded version."""
-    source_dir = Path(source_dir or settings.source_dir)
+    # The upstream snapshot, fetched and verified first when absent (etl/upstream.py).
+    source_dir = Path(source_dir) if source_dir else upstream.ensure(settings, log)
     if if_changed and source_dir.is_dir():
         version = dataset_version(source_dir, _curated_files(settings))
         if version == loaded_version(url):

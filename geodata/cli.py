@@ -68,7 +68,7 @@ def etl() -> None:
 
 @etl.command("load")
 @click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="source folder (default: VNGEO_SOURCE_DIR or ../shared/data/vietnamese-provinces-database)")
+              help="source folder (default: VNGEO_SOURCE_DIR; unset: a copy beside the checkout, else .vngeo/upstream, fetched pinned from VNGEO_SOURCE_URL when absent)")
 @click.option("--if-changed", is_flag=True, help="skip when the loaded data already has this version")
 def etl_load(source: Path | None, if_changed: bool) -> None:
     """Load every generation; atomic: a failed load leaves the previous data serving."""
@@ -84,6 +84,33 @@ def etl_load(source: Path | None, if_changed: bool) -> None:
         _print_summary(report)
     from geodata.lookup import ensure_built
     click.echo(f"lookup index: {ensure_built(cluster.etl_url(s), s.state_dir)}")
+
+
+@etl.command("manifest")
+@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="source folder to check (default: the one `etl load` reads)")
+@click.option("--write", is_flag=True, help="rewrite data/upstream/manifest.tsv from this folder (a new pin)")
+def etl_manifest(source: Path | None, write: bool) -> None:
+    """Check a source folder against data/upstream/manifest.tsv (canonical content of each file read)."""
+    from etl import manifest, upstream
+    root = source or get_settings().source_dir
+    if write:
+        entries = manifest.compute(root)
+        manifest.write(entries, MANIFEST_HEADER.format(repo=upstream.REPO, commit=upstream.COMMIT,
+                                                       tags=", ".join(r for r, _ in upstream.ARCHIVES[:-1])))
+        click.echo(f"{len(entries)} files -> {manifest.MANIFEST}")
+        return
+    try:
+        manifest.verify(root, manifest.read())
+    except manifest.ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{root}: every file the ETL reads matches {manifest.MANIFEST.name}")
+
+
+MANIFEST_HEADER = """Content manifest of the upstream files the ETL reads (etl/manifest.py says how each is hashed).
+Upstream: {repo} at commit {commit}, and its tags {tags} (under releases/<tag>/).
+Each line: SHA-256 of the file's parsed, canonical content, then its path in the source folder.
+Written by `vngeo etl manifest --write`; checked by etl/upstream.py after every download."""
 
 
 @etl.command("report")
@@ -131,8 +158,11 @@ def _print_summary(report: dict) -> None:
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API and the map viewer."""
     import uvicorn
+    import os
     s = get_settings()
-    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers or s.workers,
+    workers = s.workers if workers is None else workers
+    workers = workers or os.cpu_count() or 1  # 0: one per core
+    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers,
                 loop="uvloop", http="httptools", log_level="warning",
                 timeout_keep_alive=5, limit_concurrency=2000, backlog=1024)  # idle clients let go; past 2000 open: 503
 

@@ -12,7 +12,7 @@ Public API (also used by the tiles and the exports):
     transform_geoms(geoms, dst, src=CRS84)   shapely geometries, x/y order (lon/lat, E/N)
     to_authority_order(geoms, crs)           swap to lat/lon where the CRS says so (EPSG:4326, 4756)
     bbox_to_crs84(bbox, src)                 a bbox given in src's authority axis order -> lon/lat
-    tm3_zone(province_code, legacy=False)    the VN-2000 TM-3 zone a province uses (geodata/tm3.toml)
+    tm3_zone(province_code, legacy=False)    the VN-2000 TM-3 zone a province uses (data/tm3.toml)
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
 from geodata.errors import InvalidInput, NotFound
+from geodata.settings import DATA_DIR
 
 OGC_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
@@ -188,7 +189,7 @@ def bbox_to_crs84(bbox: list[float], src: Crs) -> tuple[float, float, float, flo
 
 @functools.lru_cache(maxsize=1)
 def _tm3() -> dict:
-    return tomllib.loads(Path(__file__).with_name("tm3.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((DATA_DIR / "tm3.toml").read_text(encoding="utf-8"))
 
 
 def _zone_for(meridian: float) -> int | None:

@@ -259,12 +259,32 @@ class SnapshotHolder:
     def refresh(self) -> bool:
         """Open the index of the loaded dataset version if it is not the current one (building it
         first if no process has yet). Returns whether the snapshot changed."""
-        with psycopg.connect(self.url) as conn:
+        with psycopg.connect(self.url, connect_timeout=3) as conn:
             row = conn.execute("SELECT version FROM geo.dataset").fetchone()
         if row is None or (self.current and self.current.version == row[0]):
             return False
         self.current = Snapshot.open(ensure_built(self.url, self.state_dir))
         return True
+
+    def open_at_start(self) -> str:
+        """Run before a worker takes its first request, so that a lookup inside a commune never
+        waits on the database: the loaded version's index, or, with the database down, the newest
+        index built (the refresher moves to the loaded version once the database answers). The
+        first lookup also compiles the index's kernels, which takes seconds on a busy machine."""
+        try:
+            self.refresh()
+            how = "loaded version"
+        except Exception as exc:  # database down (or still starting): serve what was built
+            built = sorted((d for d in index_root(self.state_dir).glob("*") if (d / "units.json").exists()),
+                           key=lambda d: d.stat().st_mtime)
+            if not built:
+                return f"no lookup index yet ({type(exc).__name__}); lookups answer 503 until one is built"
+            self.current = Snapshot.open(built[-1])
+            how = f"newest built, the database did not answer ({type(exc).__name__})"
+        if self.current is None:
+            return "no dataset loaded; lookups answer 503 until `vngeo etl load`"
+        self.current.index.lookup_all(105.8522, 21.0288)  # warm-up: compiled before the first request
+        return f"lookup index {self.current.version} ({how})"
 
     def get(self) -> Snapshot:
         if self.current is None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_ROOT / "data"  # the project's own curated data (data/README.md)
+# A copy of the upstream snapshot beside the checkout, used when present (this workplace has one).
+SHARED_SNAPSHOT = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-provinces-database"
 
 
 class Settings(BaseSettings):
@@ -19,13 +22,16 @@ class Settings(BaseSettings):
     )
     # Read-only connection for the API; defaults to database_url (or the local api role).
     api_database_url: str | None = None
-    source_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-provinces-database"
-    amendments_dir: Path = PROJECT_ROOT.parent / "shared" / "data" / "amendments"
-    powers_dir: Path = PROJECT_ROOT / "data" / "powers"  # the project's own catalogue (data/powers/README.md)
+    # The upstream snapshot. Unset: SHARED_SNAPSHOT if present, else state_dir/upstream, fetched when
+    # absent from source_url ({ref}: the pinned commit or tag; etl/upstream.py) and verified.
+    source_dir: Path | None = None
+    source_url: str = "https://github.com/thanglequoc/vietnamese-provinces-database/archive/{ref}.tar.gz"
+    amendments_dir: Path = DATA_DIR / "amendments"  # official changes after the snapshot
+    powers_dir: Path = DATA_DIR / "powers"  # the project's own catalogue (data/powers/README.md)
     state_dir: Path = PROJECT_ROOT / ".vngeo"
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2
+    workers: int = 2  # uvicorn worker processes; 0: one per core
     pg_port: int = 0  # 0: choose a free port once and remember it in state_dir
     pool_min: int = 1
     pool_max: int = 8
@@ -48,6 +54,12 @@ class Settings(BaseSettings):
     admin_token: str | None = None  # enables /v1/admin/* with this bearer token; unset: no admin routes
     # Testing aid: make `etl load` fail at a named step (e.g. "publish") after writing.
     etl_fail_at: str | None = None
+
+    @model_validator(mode="after")
+    def _default_source_dir(self) -> "Settings":
+        if self.source_dir is None:
+            self.source_dir = SHARED_SNAPSHOT if SHARED_SNAPSHOT.is_dir() else self.state_dir / "upstream"
+        return self
 
     @property
     def pg_dir(self) -> Path:

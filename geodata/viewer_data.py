@@ -6,6 +6,7 @@ smaller as rows of arrays than as /v1/units objects. The GeoJSON layer carries t
 as the tiles, so the page can draw from it while the tiles are unavailable."""
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import date
 
@@ -72,17 +73,21 @@ JOIN geo.units oc ON oc.level = 'commune' AND oc.generation_from = 'pre-2025' AN
 JOIN geo.legacy_centres lc ON lc.unit_id = oc.id
 GROUP BY sp.code, d.full_name ORDER BY 1"""
 
-# Coarser than /v1/units?geometry=simplified (~200 m, 4 decimals): the whole country in one answer.
+# The properties of a day (cheap; power counts change with the day) and, apart, the polygons of a
+# generation (seconds of PostGIS work; the same on every day of the generation, so built once).
 GEOJSON_SQL = f"""
 SELECT u.code, u.name, u.full_name, u.type, u.province_code AS province, u.population,
        round(u.area_km2::numeric, 2)::float8 AS area,
        CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
          AS density,
-       pc.total AS powers,
-       ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 4) AS geometry
+       pc.total AS powers
 FROM geo.units u {POWER_COUNTS_JOIN}
 WHERE u.valid @> %(as_of)s::date AND u.level = %(level)s AND u.geom IS NOT NULL
 ORDER BY u.code"""
+# Coarser than /v1/units?geometry=simplified (~200 m, 4 decimals): the whole country in one answer.
+POLYGONS_SQL = """
+SELECT u.code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 4) AS geometry
+FROM geo.units u WHERE u.valid @> %(as_of)s::date AND u.level = %(level)s AND u.geom IS NOT NULL"""
 
 TOLERANCE = {"province": 0.005, "commune": 0.002}
 
@@ -114,6 +119,12 @@ async def seats_geojson(conn: AsyncConnection, as_of: date) -> bytes:
 
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()
 CACHE_SIZE = 6  # a few days x two levels, ~4 MB each: the query takes seconds, a cached answer none
+_POLYGONS: OrderedDict[tuple, dict] = OrderedDict()  # (version, generation, level) -> {code: GeoJSON}
+POLYGONS_SIZE = 12  # every generation of both levels
+_BUILDING = asyncio.Lock()
+# The polygon build is bounded work (at most generations x 2 per dataset, then cached), so it may run
+# past the service's statement timeout on a busy machine instead of failing with a 503 every time.
+BUILD_TIMEOUT_MS = 120_000
 
 
 async def units_geojson(conn: AsyncConnection, as_of: date, level: str) -> bytes:
@@ -123,18 +134,37 @@ async def units_geojson(conn: AsyncConnection, as_of: date, level: str) -> bytes
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    body = await _units_geojson(conn, as_of, level)
+    gen = await generation(conn, as_of)
+    polygons = await _polygons(conn, (key[0], gen["id"], level), as_of)
+    body = await _units_geojson(conn, as_of, level, polygons)
     _CACHE[key] = body
     while len(_CACHE) > CACHE_SIZE:
         _CACHE.popitem(last=False)
     return body
 
 
-async def _units_geojson(conn: AsyncConnection, as_of: date, level: str) -> bytes:
-    rows = await (await conn.execute(GEOJSON_SQL, {"as_of": as_of, "level": level,
-                                                   "tol": TOLERANCE[level]})).fetchall()
+async def _polygons(conn: AsyncConnection, key: tuple, as_of: date) -> dict:
+    """The simplified polygons of a generation, built once per worker: concurrent requests for the
+    same layer wait for one build instead of each running it (which, on a busy machine, made every
+    one of them pass the statement timeout and answer 503)."""
+    if key not in _POLYGONS:
+        async with _BUILDING:
+            if key not in _POLYGONS:
+                await conn.execute(f"SET LOCAL statement_timeout = {BUILD_TIMEOUT_MS}")
+                rows = await (await conn.execute(POLYGONS_SQL, {"as_of": as_of, "level": key[2],
+                                                                "tol": TOLERANCE[key[2]]})).fetchall()
+                await conn.execute("SET LOCAL statement_timeout TO DEFAULT")
+                _POLYGONS[key] = {r["code"]: r["geometry"] for r in rows}
+                while len(_POLYGONS) > POLYGONS_SIZE:
+                    _POLYGONS.popitem(last=False)
+    _POLYGONS.move_to_end(key)
+    return _POLYGONS[key]
+
+
+async def _units_geojson(conn: AsyncConnection, as_of: date, level: str, polygons: dict) -> bytes:
+    rows = await (await conn.execute(GEOJSON_SQL, {"as_of": as_of, "level": level})).fetchall()
     features = [{"type": "Feature", "id": int(r["code"]),
-                 "geometry": orjson.Fragment(r["geometry"]),
-                 "properties": {k: v for k, v in r.items() if k != "geometry"}} for r in rows]
+                 "geometry": orjson.Fragment(polygons[r["code"]]),
+                 "properties": dict(r)} for r in rows]
     return orjson.dumps({"type": "FeatureCollection", "as_of": as_of, "attribution": ATTRIBUTION,
                          "licence": LICENCE, "features": features})

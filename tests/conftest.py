@@ -37,6 +37,12 @@ def db(db_url):
         yield conn
 
 
+# How long a service may take to become ready: seconds when the machine is idle, but a worker
+# imports the stack and opens the lookup index before it serves, and with a load average of 20
+# that took up to three minutes here. A deadline, not a sleep: the wait ends when it answers.
+STARTUP_S = float(os.environ.get("VNGEO_TEST_STARTUP_S", "600"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -50,9 +56,10 @@ def start_server(env: dict | None = None, workers: int = 1) -> tuple[subprocess.
          "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return proc, base
         except httpx.HTTPError:
             pass

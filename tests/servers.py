@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from conftest import STARTUP_S
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -41,7 +43,7 @@ class Server:
         self._wait(ready, workers)
 
     def _wait(self, ready: str, workers: int) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")

@@ -1,6 +1,4 @@
 """The ETL's readers: Vietnamese text, numbers, SQL dumps, amendment and correction files."""
-import json
-
 import pytest
 
 from etl.corrections import CorrectionError, read_corrections
@@ -31,15 +29,36 @@ def test_sql_values_with_quotes():
                                               {"code": "2", "name": None, "n": -4.5}]
 
 
+AMENDMENT = """[[instrument]]
+id = "1/NQ"
+effective = {effective}
+sources = ["https://example.org/1-nq"]
+changes = [{{ change = "{change}", level = "commune", code = "07840" }}]
+"""
+
+
 def test_amendment_errors_name_file_and_record(tmp_path):
-    (tmp_path / "x.json").write_text(json.dumps([{"instrument": "1/NQ", "effective": "2026-13-01",
-                                                  "change": "retype", "level": "commune", "code": "07840"}]))
-    with pytest.raises(AmendmentError, match=r"x.json record 0: effective"):
+    (tmp_path / "x.toml").write_text(AMENDMENT.format(effective='"2026-13-01"', change="retype"))
+    with pytest.raises(AmendmentError, match=r"x.toml instrument 0 \(1/NQ\): effective '2026-13-01' is not a date"):
         read_amendments(tmp_path)
-    (tmp_path / "x.json").write_text(json.dumps([{"instrument": "1/NQ", "effective": "2026-12-01",
-                                                  "change": "teleport", "level": "commune", "code": "07840"}]))
-    with pytest.raises(AmendmentError, match="unknown change"):
+    (tmp_path / "x.toml").write_text(AMENDMENT.format(effective="2026-12-01", change="teleport"))
+    with pytest.raises(AmendmentError, match=r"x.toml instrument 0 \(1/NQ\) change 0: unknown change 'teleport'"):
         read_amendments(tmp_path)
+    (tmp_path / "x.toml").write_text(AMENDMENT.format(effective="2026-12-01", change="retype").replace("sources", "sauces"))
+    with pytest.raises(AmendmentError, match="missing sources"):
+        read_amendments(tmp_path)
+
+
+def test_project_amendments_from_the_repository():
+    """data/amendments: 14 changes of three instruments, each with its dates and sources."""
+    from geodata.settings import DATA_DIR, get_settings
+    assert get_settings().amendments_dir == DATA_DIR / "amendments"
+    recs = read_amendments(DATA_DIR / "amendments")
+    assert len(recs) == 14 and {r["instrument"] for r in recs} == {"36/2026/QH16", "39/2026/QH16", "388/NQ-UBTVQH16"}
+    assert all(r["sources"] and r["signed"] < r["effective"] for r in recs)
+    bac_ninh = [r for r in recs if r["instrument"] == "388/NQ-UBTVQH16"]
+    assert {r["effective"] for r in bac_ninh} == {"2026-09-20"} and len(bac_ninh) == 12
+    assert all(r["from"]["type"] == "xa" and r["to"]["type"] == "phuong" for r in bac_ninh)
 
 
 def test_amendment_checks_from_side():

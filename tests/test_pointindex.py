@@ -1,13 +1,12 @@
 """geodata.pointindex against shapely on the real commune polygons.
 
-Self-contained (own fixtures).  Source data: $VNGEO_SOURCE_DIR, default
-<repo>/../shared/data/vietnamese-provinces-database.  The index is built once
+Self-contained (own fixtures).  Source data: the snapshot the ETL reads (settings.source_dir:
+$VNGEO_SOURCE_DIR, the copy beside the checkout, or the fetched one).  The index is built once
 per session and saved under a pytest tmp dir.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +15,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from geodata.pointindex import PARALLEL_MIN, PointIndex
+from geodata.settings import get_settings
 
-SOURCE = Path(os.environ.get(
-    "VNGEO_SOURCE_DIR",
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "vietnamese-provinces-database"))
+SOURCE = Path(get_settings().source_dir)
 WARDS = "json/geojson/*/wards/*.geojson"
 TIE_TOL = 1e-9  # points this close to an edge are ties: either answer is fine
 

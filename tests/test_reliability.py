@@ -100,15 +100,21 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     t0 = time.monotonic()
     t = threading.Thread(target=lambda: result.setdefault("r", _slow_post(guarded.base, "/v1/convert", stop)))
     t.start()
-    time.sleep(0.5)
-    # While it dribbles: the expensive slot is taken, and the (only) worker answers others at once.
-    r = httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1})
+    # While it dribbles: the expensive slot is taken (as soon as its headers are in; polled, not
+    # slept: a busy machine may take long to get there), and the (only) worker answers others at once.
+    deadline = time.monotonic() + 10
+    while (r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1})).status_code == 200:
+        assert time.monotonic() < deadline, "the slow client never took the expensive slot"
+        time.sleep(0.05)
     assert_problem(r, 429, "busy")
     assert r.headers["retry-after"] == "1"
-    for _ in range(3):
+    for i in range(3):
         s0 = time.monotonic()
         assert httpx.get(f"{guarded.base}/v1/lookup", params={"lat": INSIDE[0], "lon": INSIDE[1]}).status_code == 200
-        assert time.monotonic() - s0 < 1.0  # not held until the slow body times out
+        # Not held until the slow body times out (4 s): answered while the slow client still sends
+        # (a busy machine made a fixed 1 s bound fail at 1.5 s; what matters is not being held).
+        assert time.monotonic() - s0 < 3.0
+        assert i or t.is_alive(), "the lookup was answered only after the slow client was cut off"
     t.join(15)
     stop.set()
     elapsed = time.monotonic() - t0
@@ -249,10 +255,13 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
         _wait_no_load(db_url)
         for t in threads:
             t.start()
-        time.sleep(1)
+        deadline = time.monotonic() + 60  # every client answered once: the service is serving
+        while {p for _, p, st, *_ in seen if st == 200} != set(paths):
+            assert time.monotonic() < deadline, f"not all paths answered 200 before the stop: {seen[-5:]}"
+            time.sleep(0.05)
         cluster.stop(settings)
         t_stop = time.monotonic()
-        time.sleep(8)
+        time.sleep(8)  # the outage itself (not a wait for readiness): long enough for several 503s
         t_start = time.monotonic()
         cluster.start(settings)
         t_up = time.monotonic()
@@ -273,7 +282,8 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
     by = Counter((p, st) for _, p, st, *_ in down)
     print(f"\ndb down {t_start - t_stop:.1f} s: {dict(by)}; slowest answer {max(s[3] for s in seen):.2f} s; "
           f"back after start took {t_up - t_start:.1f} s; recovered {recovered}")
-    assert all(isinstance(s[2], int) for s in seen), "a request failed at the HTTP level"
+    failed = [(round(s[0] - t_stop, 1), s[1], s[2], round(s[3], 2)) for s in seen if not isinstance(s[2], int)]
+    assert not failed, f"requests failed at the HTTP level (time after the stop, path, error, duration): {failed[:10]}"
     assert max(s[3] for s in seen) < 5, "a request hung"
     assert {st for _, st in by} <= {200, 503}
     db_down = [s for s in down if s[1] != paths[2]]
@@ -282,3 +292,36 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
     assert set(recovered) == {"/healthz", "/v1/units/00070"}, recovered
     assert max(recovered.values()) < 5
     assert len(workers_before) == 2 and workers_after == workers_before, "a worker died"
+
+
+# --- the viewer's fallback layer on a busy server -------------------------------------------------
+
+def test_viewer_layer_built_once_under_concurrent_cold_requests(db_url, tmp_path):
+    """Concurrent cold requests for the whole-country layer wait for one build (they used to run it
+    each, pass the statement timeout on a busy machine, and answer 503); another day of the same
+    generation reuses the polygons and only queries that day's properties."""
+    from concurrent.futures import ThreadPoolExecutor
+    server = Server(tmp_path / "server.log", {"VNGEO_RATE_PER_MINUTE": "0"})
+    url = f"{server.base}/viewer/communes.geojson"
+    try:
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: httpx.get(url, params={"as_of": "2026-09-25"}, timeout=300), range(6)))
+        cold = time.monotonic() - t0
+        assert [r.status_code for r in answers] == [200] * 6, [r.text[:200] for r in answers if r.status_code != 200]
+        assert len({r.content for r in answers}) == 1
+        t0 = time.monotonic()
+        other = httpx.get(url, params={"as_of": "2026-10-01"}, timeout=300)
+        warm = time.monotonic() - t0
+        assert other.status_code == 200
+        a, b = answers[0].json(), other.json()
+        assert len(a["features"]) == len(b["features"]) == 3321
+        assert [f["geometry"] for f in a["features"]] == [f["geometry"] for f in b["features"]]
+        assert a["as_of"] == "2026-09-25" and b["as_of"] == "2026-10-01"
+        # A 503 stays possible (database down, or a build past its limit): the document says what it means.
+        doc = httpx.get(f"{server.base}/openapi.json").json()
+        busy = doc["paths"]["/viewer/{level}.geojson"]["get"]["responses"]["503"]
+        assert "built once per dataset" in busy["description"] and "Retry-After" in busy["headers"]
+    finally:
+        server.stop()
+    print(f"\nviewer layer: 6 concurrent cold requests {cold:.1f} s; another day of the generation {warm:.1f} s")

@@ -103,7 +103,10 @@ async def legacy_outlines_geojson(conn: Conn):
 
 
 @router.get("/viewer/{level}.geojson", tags=["viewer"],
-            summary="Polygons of a day with the tile properties (the viewer's fallback when tiles are unavailable)")
+            summary="Polygons of a day with the tile properties (the viewer's fallback when tiles are unavailable)",
+            responses={503: {"description": "the database is not answering, or this generation's polygons (built "
+                             "once per dataset, then cached) took longer than the build's time limit on a busy "
+                             "server; retry after Retry-After seconds"}})
 async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn):
     body = await viewer_data.units_geojson(conn, as_of, level[:-1])
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
