@@ -204,15 +204,14 @@ def test_every_held_power_is_in_force_that_day(http, db, code, day):
 
 
 def test_one_unit_total_is_the_same_in_api_tiles_and_viewer(http, db):
+    # The viewer's panel shows /v1/units/{code}/powers itself (its map no longer colours by powers:
+    # the dashboard does), so the API, the SQL function and the tiles are the three to agree.
     day = "2026-07-02"
-    table = http.get("/viewer/units.json", params={"as_of": day}).json()
-    rows = {r[table["fields"].index("code")]: r[table["fields"].index("powers")] for r in table["rows"]}
     for code in ("00070", "01", one_commune(db, LAO_CAI, "xa", day), "31078"):
         t = http.get(f"/v1/units/{code}/powers", params={"as_of": day}).json()["totals"]
         fn = db.execute("SELECT total, own, inherited FROM geo.unit_power_counts(%s) WHERE code = %s",
                         (day, code)).fetchone()
         assert fn == (t["powers"], t["own"], t["inherited"]) and t["powers"] == t["own"] + t["inherited"], code
-        assert rows[code] == t["powers"], code   # the viewer's table
     for day in ("2026-01-30", "2026-07-02", "2027-03-01"):   # the tiles, on both sides of each event
         z, x, y = (lambda t: (t.z, t.x, t.y))(mercantile.tile(105.8522, 21.0288, 12))
         resp = http.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt", params={"as_of": day})

@@ -22,7 +22,15 @@ INSIDE = (21.0288, 105.8522)  # Phường Hoàn Kiếm: answered from the in-mem
 LIMITS = {"VNGEO_RATE_PER_MINUTE": "6", "VNGEO_RATE_BURST": "3", "VNGEO_EXPENSIVE_CONCURRENCY": "1",
           "VNGEO_BODY_TIMEOUT_S": "4", "VNGEO_MAX_BATCH_BODY_BYTES": "100000", "VNGEO_MAX_BODY_BYTES": "1000",
           "VNGEO_MAX_QUERY_CHARS": "500", "VNGEO_CORS_ORIGINS": "https://maps.example.org",
-          "VNGEO_ADMIN_TOKEN": "s3cret-admin-token", "VNGEO_TILES_RATE_PER_MINUTE": "12", "VNGEO_TILE_CACHE": "false"}
+          "VNGEO_ADMIN_TOKEN": "s3cret-admin-token", "VNGEO_TILES_RATE_PER_MINUTE": "12", "VNGEO_TILE_CACHE": "false",
+          "VNGEO_TRUST_FORWARDED_FOR": "true"}
+
+
+def client(n: int) -> dict:
+    """A client of its own (rate limits are per client, keyed on X-Forwarded-For here): a test's
+    buckets start full whatever the tests before it spent (a POST /v1/convert and a batch lookup
+    draw on the same "batch" bucket)."""
+    return {"X-Forwarded-For": f"198.51.100.{n}"}
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +64,9 @@ def test_body_caps_declared_and_chunked(guarded):
 
 def test_rate_limit_on_batch_lookup(guarded):
     url, body = f"{guarded.base}/v1/lookup", {"points": [[105.8522, 21.0288]]}
-    statuses = [httpx.post(url, json=body).status_code for _ in range(3)]
+    statuses = [httpx.post(url, json=body, headers=client(1)).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]  # the burst
-    r = httpx.post(url, json=body)
+    r = httpx.post(url, json=body, headers=client(1))
     problem = assert_problem(r, 429, "rate limit")
     assert 1 <= int(r.headers["retry-after"]) <= 10 and problem["limit"] == "batch"
     # Cheap requests are not limited.
@@ -79,6 +87,7 @@ def _slow_post(base: str, path: str, stop: threading.Event) -> bytes:
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=15) as s:
         s.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"X-Forwarded-For: {client(2)['X-Forwarded-For']}\r\n"
                   f"Content-Length: 100\r\n\r\n".encode())
         s.settimeout(0.5)
         out = b""
@@ -103,7 +112,8 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     # While it dribbles: the expensive slot is taken (as soon as its headers are in; polled, not
     # slept: a busy machine may take long to get there), and the (only) worker answers others at once.
     deadline = time.monotonic() + 10
-    while (r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1})).status_code == 200:
+    while (r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1},
+                          headers=client(3))).status_code == 200:
         assert time.monotonic() < deadline, "the slow client never took the expensive slot"
         time.sleep(0.05)
     assert_problem(r, 429, "busy")
@@ -121,7 +131,8 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     assert result["r"].startswith(b"HTTP/1.1 408"), result["r"][:200]
     assert 4 <= elapsed < 9, elapsed
     # The slot is free again.
-    assert httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1}).status_code == 200
+    assert httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1},
+                     headers=client(4)).status_code == 200
 
 
 def test_security_headers_and_cors(guarded):

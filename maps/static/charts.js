@@ -1,12 +1,32 @@
 // The viewer's decentralisation charts, drawn with Apache ECharts (vendored from npm, as the dashboard's;
 // no hand-written SVG): how communes compare with the 25,000–40,000 people and 100–200 km² the seeds
 // speak of, and how many powers each level and sector holds. Every chart has its data as a table.
-import * as echarts from "/static/vendor/echarts.esm.min.js";
 import { t, fmt, esc } from "./i18n.js";
 import { sectorName } from "./panel.js";
 
 const BLUE = "#0072B2", GREEN = "#009E73";   // Okabe–Ito: band bins stand out for every colour vision
 const live = [];
+// ECharts (~370 KB compressed) is fetched when the reader asks for the drawings, not with the page:
+// the figures, band captions and data tables are there at once, and the first load stays under 700 KB.
+let lib = null, wanted = false, batch = 0, pending = [];
+const echartsLib = () => (lib ??= import("/static/vendor/echarts.esm.min.js"));
+
+function draw() {
+  const mine = ++batch, todo = pending;
+  pending = [];
+  if (!todo.length) return;
+  echartsLib().then((echarts) => {
+    if (mine !== batch) return;                 // a newer render replaced these boxes
+    for (const c of todo) {
+      const el = document.getElementById(c.id);
+      if (!el || !el.isConnected) continue;
+      el.hidden = false;
+      const chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption({ animation: false, aria: { enabled: true, decal: { show: true } }, ...c.option });
+      live.push(chart);
+    }
+  });
+}
 
 function bins(values, step, max) {
   const n = Math.ceil(max / step) + 1;              // the last bin holds everything ≥ max
@@ -23,7 +43,7 @@ function table(id, title, rows, head) {
 }
 
 function box(id, title, height, tableId) {
-  return `<div class="chart"><h3>${esc(title)}</h3><div id="${id}" class="echart" style="height:${height}px" tabindex="0"
+  return `<div class="chart"><h3>${esc(title)}</h3><div id="${id}" class="echart" style="height:${height}px" tabindex="0" hidden
     role="img" aria-label="${esc(title)}" aria-describedby="${tableId}"></div>`;
 }
 
@@ -99,11 +119,17 @@ export function renderCharts(el, { table: rows, stats, selected }) {
     charts.push(hbars("chart-mechanisms", Object.entries(p.totals.by_mechanism_own || p.totals.by_mechanism || {}).map(([k, v]) => [t(k), v]), t("by_mechanism")));
   }
   const drawn = charts.filter(Boolean);
-  el.innerHTML = drawn.slice(0, 3).map((c) => c.html).join("") + extra + drawn.slice(3).map((c) => c.html).join("");
-  for (const c of drawn.filter((x) => x.option)) {
-    const chart = echarts.init(document.getElementById(c.id), null, { renderer: "svg" });
-    chart.setOption({ animation: false, aria: { enabled: true, decal: { show: true } }, ...c.option });
-    live.push(chart);
+  const ask = wanted ? "" : `<button type="button" id="draw-charts" class="link">${esc(t("draw_charts"))}</button>`;
+  el.innerHTML = ask + drawn.slice(0, 3).map((c) => c.html).join("") + extra + drawn.slice(3).map((c) => c.html).join("");
+  pending = drawn.filter((x) => x.option);
+  if (wanted) draw();
+  else {
+    batch += 1;                                  // drawings of an earlier render are not wanted any more
+    el.querySelector("#draw-charts").addEventListener("click", (ev) => {
+      wanted = true;
+      ev.target.remove();
+      draw();
+    });
   }
 }
 
