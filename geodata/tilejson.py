@@ -9,7 +9,7 @@ from datetime import date
 from psycopg import AsyncConnection
 
 from geodata.credits import ATTRIBUTION
-from geodata.tiles import EXTENT, LAYERS, MAX_NATIVE_ZOOM, MAX_ZOOM, WORLD, Layer
+from geodata.tiles import EXTENT, LAYERS, LOW_EXTENT, LOW_ZOOM, MAX_NATIVE_ZOOM, MAX_ZOOM, WORLD, Layer
 
 BOUNDS_SQL = """
 SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e, ST_YMax(e) AS n
@@ -116,5 +116,7 @@ def ogc_tileset(layer: Layer, base_url: str, bbox: list[float], collection: str 
             {"rel": "item", "type": "application/vnd.mapbox-vector-tile", "templated": True,
              "href": f"{base_url}/ogc/collections/{collection}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"},
         ],
-        "extent": EXTENT,
+        # The MVT grid is coarser at low zooms (geodata.tiles.extent_for_zoom): say so per zoom range.
+        "extent": [{"minZoom": 0, "maxZoom": LOW_ZOOM, "extent": LOW_EXTENT},
+                   {"minZoom": LOW_ZOOM + 1, "maxZoom": MAX_ZOOM, "extent": EXTENT}],
     }

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from psycopg import AsyncConnection
 
 from geodata.errors import InvalidInput, NotFound
+from geodata.tiles import band_for_zoom
 
 CODE_RE = re.compile(r"^(\d{2}|\d{3}|\d{5})$")
 
@@ -110,10 +111,16 @@ async def quality_report(conn: AsyncConnection) -> dict:
     return row["report"]
 
 
+# ~100 m simplification, from the zoom-8 tile shapes (geo.unit_shapes: already cleaned and 40 m
+# coverage-simplified, about 1/8 of the vertices) rather than the full boundaries: every commune of
+# the country then takes ~1 s of PostGIS instead of ~10 s, which under load passed the statement
+# timeout (a 503 on /v1/powers/{id}?format=geojson). Units without tile shapes fall back to the full one.
+SIMPLIFIED_BAND = band_for_zoom(8)
 GEOMETRY_SQL = {
     "none": "NULL",
-    # Per-polygon simplification (~100 m): quick to draw; the tiles keep shared edges exact.
-    "simplified": "ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, 0.001), 5)",
+    "simplified": "coalesce((SELECT ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(s.geom, 100), 4326), 5) "
+                  f"FROM geo.unit_shapes s WHERE s.unit_id = u.id AND s.zband = {SIMPLIFIED_BAND}), "
+                  "ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, 0.001), 5))",
     "full": "ST_AsGeoJSON(u.geom, 6)",
 }
 

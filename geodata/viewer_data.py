@@ -7,14 +7,18 @@ as the tiles, so the page can draw from it while the tiles are unavailable."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import unicodedata
 from collections import OrderedDict
 from datetime import date
+from functools import cache
 
 import orjson
 from psycopg import AsyncConnection
 
 from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.powers import POWER_COUNTS_JOIN
+from geodata.settings import DATA_DIR
 
 REFORM = date(2025, 7, 1)
 # Only what the page uses (the tiles carry full names): the table is part of the first load.
@@ -39,12 +43,11 @@ WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
 
 # Orientation at street zoom without a base map. No coordinates of seats are published, so both
-# are placed where the lineage puts them, approximately:
-# - a commune's seat: the geocoded centre of the old commune its administrative centre names
+# are placed approximately, from the old communes' geocoded centres (withheld centres are skipped):
+# - a commune's seat: the centre of the old commune its administrative centre names
 #   ("UBND xã Hòa Nam"), else of the old commune whose name it kept;
-# - a province's capital: the old provincial city named like the old province the seat stayed in
-#   ("giữ nguyên", or "Tuyên Quang (cũ)"), at the mean of its old communes' centres. Provinces
-#   whose seat is not such a city get no point (the report says how many have one).
+# - a province's capital: the mean of the old communes' centres of the old district that was the
+#   seat of the province's centre (data/viewer/capitals.csv: one row per province, with its basis).
 SEATS_SQL = """
 SELECT DISTINCT ON (c.code) c.code, c.name, round(ST_X(lc.geom)::numeric, 5)::float8 AS lon,
        round(ST_Y(lc.geom)::numeric, 5)::float8 AS lat
@@ -52,26 +55,31 @@ FROM geo.units c
 JOIN geo.units n ON n.code = c.code AND n.level = 'commune' AND n.generation_from = '2025-07-01'
 JOIN geo.lineage_edges e ON e.new_unit_id = n.id AND e.kind IN ('whole', 'part')
 JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
-JOIN geo.legacy_centres lc ON lc.unit_id = o.id
+JOIN geo.legacy_centres lc ON lc.unit_id = o.id AND lc.geom IS NOT NULL
 WHERE c.level = 'commune' AND c.valid @> %(as_of)s::date
   AND (position(lower(o.name) IN lower(coalesce(c.admin_center, ''))) > 0 OR lower(o.name) = lower(c.name))
 ORDER BY c.code, (position(lower(o.name) IN lower(coalesce(c.admin_center, ''))) > 0) DESC, length(o.name) DESC"""
 
+CAPITALS_FILE = DATA_DIR / "viewer" / "capitals.csv"
 CAPITALS_SQL = """
-WITH sp AS (
-  SELECT p.code, op.code AS op_code, op.name AS op_name
-  FROM geo.units p
-  JOIN geo.units op ON op.level = 'province' AND op.generation_from = 'pre-2025'
-   AND ((lower(p.admin_center) LIKE 'giữ nguyên%%' AND op.code = p.code) OR position(lower(op.name) IN lower(p.admin_center)) > 0)
-  WHERE p.level = 'province' AND p.valid @> %(as_of)s::date)
-SELECT sp.code AS province, d.full_name AS name,
+WITH cap(province, district, name) AS (SELECT * FROM unnest(%(province)s::text[], %(district)s::text[], %(name)s::text[]))
+SELECT cap.province, cap.name,
        round(ST_X(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lon,
        round(ST_Y(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lat
-FROM sp JOIN geo.units d ON d.level = 'district' AND d.generation_from = 'pre-2025' AND d.parent_code = sp.op_code
-  AND d.type LIKE 'thanh_pho%%' AND d.name = sp.op_name
-JOIN geo.units oc ON oc.level = 'commune' AND oc.generation_from = 'pre-2025' AND oc.parent_code = d.code
-JOIN geo.legacy_centres lc ON lc.unit_id = oc.id
-GROUP BY sp.code, d.full_name ORDER BY 1"""
+FROM cap
+JOIN geo.units p ON p.level = 'province' AND p.code = cap.province AND p.valid @> %(as_of)s::date
+JOIN geo.units oc ON oc.level = 'commune' AND oc.generation_from = 'pre-2025' AND oc.parent_code = cap.district
+JOIN geo.legacy_centres lc ON lc.unit_id = oc.id AND lc.geom IS NOT NULL
+GROUP BY cap.province, cap.name ORDER BY 1"""
+
+
+@cache
+def capitals_args() -> dict:
+    """The curated table of provinces' capitals as the query's arrays (read once per process)."""
+    with open(CAPITALS_FILE, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {"province": [r["province_code"] for r in rows], "district": [r["capital_district_code"] for r in rows],
+            "name": [unicodedata.normalize("NFC", r["capital"]) for r in rows]}
 
 # The properties of a day (cheap; power counts change with the day) and, apart, the polygons of a
 # generation (seconds of PostGIS work; the same on every day of the generation, so built once).
@@ -102,7 +110,7 @@ async def units_table(conn: AsyncConnection, as_of: date) -> bytes:
     gen = await generation(conn, as_of)
     rows = await (await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"],
                                                  "reform": REFORM})).fetchall()
-    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of})).fetchall() if as_of >= REFORM else []
+    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of, **capitals_args()})).fetchall() if as_of >= REFORM else []
     return orjson.dumps({"as_of": as_of, "generation": gen["id"], "generation_from": gen["valid_from"],
                          "attribution": ATTRIBUTION, "fields": FIELDS,
                          "rows": [[r[f] for f in FIELDS] for r in rows], "capitals": capitals})

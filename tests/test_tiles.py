@@ -151,6 +151,12 @@ def test_ogc_tiles_same_tile(http):
     ogc = http.get(f"/ogc/collections/communes/tiles/WebMercatorQuad/{z}/{y}/{x}", params={"datetime": "2026-10-01"})
     v1 = http.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt", params={"as_of": "2026-10-01"})
     assert ogc.status_code == 200 and ogc.content == v1.content and ogc.headers["etag"] == v1.headers["etag"]
+    # the tileset's grid size per zoom is the one the tiles have (2048 up to z7, 4096 above)
+    for zoom in (6, 10):
+        _, tx, ty = tile_of(*HANOI, zoom)
+        r = http.get(f"/v1/tiles/communes/{zoom}/{tx}/{ty}.mvt", headers={"Accept-Encoding": "identity"})
+        said = next(e["extent"] for e in ts["extent"] if e["minZoom"] <= zoom <= e["maxZoom"])
+        assert mapbox_vector_tile.decode(r.content)["communes"]["extent"] == said, (zoom, said)
 
 
 @pytest.mark.parametrize("zoom", [6, 10, 14])

@@ -151,4 +151,11 @@ def test_seats_and_capitals_for_orientation(http):
     seats = http.get("/viewer/seats.geojson", params={"as_of": "2026-09-20"}).json()["features"]
     assert len(seats) > 2000 and all(102 < f["geometry"]["coordinates"][0] < 118 for f in seats)
     caps = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()["capitals"]
-    assert {c["province"] for c in caps} >= {"08", "38"} and all(c["lon"] and c["lat"] for c in caps)
+    provinces = http.get("/v1/provinces", params={"as_of": "2026-09-20"}).json()
+    codes = {p["code"] for p in (provinces["items"] if isinstance(provinces, dict) else provinces)}
+    assert {c["province"] for c in caps} == codes and len(codes) == 34   # every province has its capital
+    assert all(102 < c["lon"] < 110 and 8 < c["lat"] < 24 for c in caps)
+    where = {c["province"]: (c["name"], c["lon"], c["lat"]) for c in caps}
+    # Lào Cai's centre is Yên Bái (cũ): its capital is drawn at Yên Bái, not at Lào Cai city (22.48 N)
+    assert where["15"][0] == "Thành phố Yên Bái" and 21.6 < where["15"][2] < 21.8
+    assert where["79"][0] == "Quận 1" and abs(where["79"][1] - 106.70) < 0.03
