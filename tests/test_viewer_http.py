@@ -152,7 +152,7 @@ def test_seats_and_capitals_for_orientation(http):
     assert len(seats) > 2000 and all(102 < f["geometry"]["coordinates"][0] < 118 for f in seats)
     caps = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()["capitals"]
     provinces = http.get("/v1/provinces", params={"as_of": "2026-09-20"}).json()
-    codes = {p["code"] for p in (provinces["items"] if isinstance(provinces, dict) else provinces)}
+    codes = {p["code"] for p in provinces["results"]}
     assert {c["province"] for c in caps} == codes and len(codes) == 34   # every province has its capital
     assert all(102 < c["lon"] < 110 and 8 < c["lat"] < 24 for c in caps)
     where = {c["province"]: (c["name"], c["lon"], c["lat"]) for c in caps}
