@@ -93,6 +93,16 @@ def test_page_loads_and_draws_communes(page):
     assert colours >= 8, f"the map shows {colours} colours: not a choropleth"
     assert pg.locator("#legend div").count() >= 6          # classes + no data
     assert "25.000" in pg.locator("#charts").inner_text()   # the 25,000-40,000 band caption
+    # The drawings come on request (ECharts is fetched then, not with the first load) and stay on
+    assert pg.locator("#chart-pop svg").count() == 0
+    pg.locator("#draw-charts").click()
+    pg.wait_for_selector("#chart-pop svg", timeout=30_000)
+    assert pg.locator("#chart-area svg").count() == 1 and pg.locator("#draw-charts").count() == 0
+    page.shot("01b-country-charts")
+    pg.locator("#date").fill("2026-01-15")
+    pg.locator("#date").press("Enter")
+    pg.wait_for_selector("body[data-day='2026-01-15']", state="attached", timeout=60_000)
+    pg.wait_for_selector("#chart-pop svg", timeout=30_000)       # drawn again for the new day, no button
     assert page.errors == []
 
 
