@@ -64,13 +64,19 @@ async def scale(as_of: AsOf, conn: Conn):
     return await dashboard_scale.scale(conn, as_of)
 
 
-@router.get("/v1/feed.json", summary="What changed and what changes: units and powers, as a JSON Feed 1.1")
+@router.get("/v1/feed.json", summary="What changed and what changes: units and powers, as a JSON Feed 1.1",
+            response_class=Response,
+            responses={200: {"content": {"application/feed+json": {"schema": {"type": "object"}}},
+                             "description": "a JSON Feed 1.1 (https://jsonfeed.org/version/1.1)"}})
 async def feed_json(request: Request, conn: Conn, since: DateQ = None, until: DateQ = None):
     items = await feed.items(conn, *feed.window(since, until))
     return Response(feed.json_feed(items, str(request.base_url)), media_type="application/feed+json")
 
 
-@router.get("/v1/feed.atom", summary="What changed and what changes: units and powers, as an Atom feed")
+@router.get("/v1/feed.atom", summary="What changed and what changes: units and powers, as an Atom feed",
+            response_class=Response,
+            responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                             "description": "an Atom feed (RFC 4287)"}})
 async def feed_atom(request: Request, conn: Conn, since: DateQ = None, until: DateQ = None):
     items = await feed.items(conn, *feed.window(since, until))
     return Response(feed.atom_feed(items, str(request.base_url)), media_type="application/atom+xml")
