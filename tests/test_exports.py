@@ -82,13 +82,12 @@ def test_export_errors(http, name, params, status, text):
 def test_geopackage_and_shapefile_carry_epsg_4326(http, tmp_path):
     """Standard CRS codes: GeoPackage srs 4326 (organization EPSG), a .prj that pyproj and GDAL 3.6 map
     to EPSG:4326; the layer inside the zip is named after the layer; long texts are kept aside."""
-    import sqlite3
     import subprocess
     gpkg = _download(http, tmp_path, "communes.gpkg", province="01")
-    with sqlite3.connect(gpkg) as db:
-        srs = db.execute("SELECT c.srs_id, s.organization, s.organization_coordsys_id FROM gpkg_geometry_columns c "
-                         "JOIN gpkg_spatial_ref_sys s USING (srs_id)").fetchone()
-    assert srs == (4326, "EPSG", 4326)
+    # read through GDAL, as QGIS does: the geometry column's srs and who defines it
+    srs = pyogrio.read_dataframe(gpkg, sql="SELECT c.srs_id, s.organization, s.organization_coordsys_id "
+                                 "FROM gpkg_geometry_columns c JOIN gpkg_spatial_ref_sys s USING (srs_id)")
+    assert tuple(srs.iloc[0]) == (4326, "EPSG", 4326)
     # Debian's GDAL (what QGIS on Debian uses) reads it with no warning about the GeoPackage version
     info = subprocess.run(["ogrinfo", "-so", str(gpkg), "communes"], capture_output=True, text=True, check=True)
     assert "Warning" not in info.stderr and 'ID["EPSG",4326]' in info.stdout, info.stderr
