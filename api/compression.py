@@ -6,7 +6,7 @@ leaves to us:
 - An ETag describes the bytes sent, so a compressed variant must not carry the identity variant's
   strong ETag (RFC 9110 §8.8.3): `weak_etags` marks it weak. If-None-Match compares weakly, so a
   client sending W/"x" back still gets its 304 (Starlette's StaticFiles strips the W/).
-- Vector tiles are compressed once and cached compressed (geodata/tilecache.py), not per request:
+- Vector tiles are compressed once and cached compressed (geodata/tiles/cache.py), not per request:
   the tile routes set Content-Encoding themselves, and MVT is taken off the middleware's list so a
   tile answer does not pass through its buffering at all."""
 from __future__ import annotations

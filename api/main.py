@@ -19,9 +19,9 @@ from api.routes import docs as docs_routes, viewer
 from api.routes import dashboard as dashboard_routes
 from etl.cluster import api_url
 from geodata.db import make_pool
-from geodata.lookup import SnapshotHolder
+from geodata.lookup.point import SnapshotHolder
 from geodata.settings import get_settings
-from geodata.units import dataset as loaded_dataset
+from geodata.units.queries import dataset as loaded_dataset
 
 log = logging.getLogger("vngeo.api")
 

@@ -9,7 +9,7 @@ import sys
 
 from bench import convert_bench, http_bench, lookup_bench, ogc_bench, tiles_bench
 from etl.cluster import etl_url
-from geodata.lookup_files import latest_index
+from geodata.lookup.files import latest_index
 from geodata.settings import get_settings
 
 

@@ -14,7 +14,7 @@ import httpx
 import orjson
 
 from bench.http_bench import Server, free_port, wrk
-from geodata.lookup import Snapshot
+from geodata.lookup.point import Snapshot
 
 N = 10_000
 STREETS = ["12 Lê Lợi", "số 5 đường Trần Hưng Đạo", "Thôn 3", "Tổ 7, Khu phố 2", "45/2 Nguyễn Trãi"]

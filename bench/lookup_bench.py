@@ -8,7 +8,7 @@ import psycopg
 import shapely
 
 from bench.pointindex_bench import prepared_points_tree, sample_points, timed
-from geodata.lookup import Snapshot
+from geodata.lookup.point import Snapshot
 
 POSTGIS_BATCH = """
 SELECT t.i, (SELECT min(u.code) FROM geo.units u WHERE u.level = 'commune' AND u.valid @> DATE '2026-10-01'

@@ -1,4 +1,4 @@
-"""Benchmark geodata.pointindex against shapely 2 on the real commune polygons.
+"""Benchmark geodata.lookup.pointindex against shapely 2 on the real commune polygons.
 
     python bench/pointindex_bench.py [--source DIR] [--index DIR] [--rebuild]
 
@@ -20,7 +20,7 @@ import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from geodata.pointindex import PointIndex  # noqa: E402
+from geodata.lookup.pointindex import PointIndex  # noqa: E402
 from geodata.settings import get_settings  # noqa: E402
 
 DEFAULT_SOURCE = get_settings().source_dir  # the snapshot the ETL reads
@@ -120,7 +120,7 @@ def rss():  # (private, file-backed = shareable between workers) in MB
     return [int(f[k].split()[0]) / 1024 for k in ('RssAnon', 'RssFile')]
 sys.path.insert(0, {str(ROOT)!r})
 t = time.perf_counter()
-from geodata.pointindex import PointIndex
+from geodata.lookup.pointindex import PointIndex
 t_import = time.perf_counter() - t; r0 = rss(); t = time.perf_counter()
 idx = PointIndex.load({str(index_dir)!r})
 t_load = time.perf_counter() - t; r1 = rss(); t = time.perf_counter()

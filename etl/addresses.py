@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from geodata.address_index import keys
+from geodata.lineage.address_index import keys
 
 TABLES = ("unit_aliases",)
 CURATED = Path(__file__).resolve().parents[1] / "data" / "addresses" / "aliases.csv"

@@ -52,8 +52,8 @@ def dataset_version(src_root: Path, extra_files: list[Path]) -> str:
 def _curated_files(settings: Settings) -> list[Path]:
     """Our own inputs besides the source folder: they change the data too."""
     here = Path(__file__).parent  # the ETL's own code shapes the data too
-    return [GENERATIONS_FILE, *sorted(here.glob("*.py")), *sorted(here.with_name("geodata").glob("pointindex*.py")),
-            *sorted(here.with_name("geodata").glob("address_index.py")), *sorted((here.parent / "data" / "addresses").glob("*.csv")),
+    return [GENERATIONS_FILE, *sorted(here.glob("*.py")), here.with_name("geodata") / "lookup" / "pointindex.py",
+            here.with_name("geodata") / "lineage" / "address_index.py", *sorted((here.parent / "data" / "addresses").glob("*.csv")),
             *sorted(CORRECTIONS_DIR.glob("*.toml")),
             *sorted(settings.amendments_dir.glob("*.toml")), *sorted(Path(__file__).with_name("migrations").glob("*.sql")),
             *sorted(settings.powers_dir.glob("*.csv"))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from geodata.powervocab import CONFIDENCE, RELATIONS
+from geodata.powers.vocab import CONFIDENCE, RELATIONS
 
 RELATION_COLUMNS = ("instrument_id", "relation", "target_id", "target_article", "on_date", "until", "article",
                     "source_url", "confidence", "notes")

@@ -18,7 +18,7 @@ from psycopg.types.range import Range
 from etl import power_time
 from etl.sources import SourceError
 from geodata.dates import today
-from geodata.powervocab import (CONFIDENCE, FROM_LEVELS, KINDS, LEVELS, MECHANISMS, PACKAGES, REFORM_DAY, SECTORS,
+from geodata.powers.vocab import (CONFIDENCE, FROM_LEVELS, KINDS, LEVELS, MECHANISMS, PACKAGES, REFORM_DAY, SECTORS,
                                 SELECTOR_TYPES)
 from geodata.text import fold
 

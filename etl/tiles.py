@@ -19,7 +19,7 @@ import psycopg
 import shapely
 from pyproj import Transformer
 
-from geodata.tiles import BANDS
+from geodata.tiles.mvt import BANDS
 
 TABLES = ("unit_shapes",)
 LEVELS = ("province", "commune")

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geodata.credits import ATTRIBUTION, LICENCE
-from geodata import map_data
+from geodata.views import maps as map_data
 
 VENDOR_SRC = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
 COUNTRY = "vn"

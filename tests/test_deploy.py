@@ -112,7 +112,7 @@ def test_proxy_in_front_and_pmtiles_on_static_hosting(db_url, tmp_path):
     static = tmp_path / "static"
     static.mkdir()
     t0 = time.monotonic()
-    built = subprocess.run([sys.executable, "-m", "geodata.cli", "tiles", "build", "--layer", "provinces",
+    built = subprocess.run([sys.executable, "-m", "vngeo.cli", "tiles", "build", "--layer", "provinces",
                             "--as-of", "2025-07-01", "--maxzoom", "3", "-o", str(static / "provinces.pmtiles")],
                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert built.returncode == 0, built.stderr[-2000:]

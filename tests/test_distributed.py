@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.lookup import Snapshot
-from geodata.lookup_files import latest_index
+from geodata.lookup.point import Snapshot
+from geodata.lookup.files import latest_index
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
@@ -20,12 +20,12 @@ def test_dask_two_workers_same_answers(settings, db_url):
     snap = Snapshot.open(index_dir)
     day = snap.day(date(2026, 10, 1))
     expected = day.commune_codes[snap.index.lookup(df["lon"].to_numpy(), df["lat"].to_numpy())]
-    from geodata.distributed import lookup_dataframe
+    from geodata.lookup.distributed import lookup_dataframe
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         ddf = dd.from_pandas(df, npartitions=8)
         out = lookup_dataframe(ddf, index_dir, date(2026, 10, 1), client=client).compute()
-        workers = client.run(lambda: __import__("geodata.distributed").distributed._OPEN.keys().__len__())
+        workers = client.run(lambda: __import__("geodata.lookup.distributed").distributed._OPEN.keys().__len__())
     out = out.sort_values("id")
     assert [c if isinstance(c, str) else None for c in out["commune_code"]] == list(expected)
     assert (out["commune_code"].notna()).sum() > n * 0.2  # the bbox is mostly sea and neighbours

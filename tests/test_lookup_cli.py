@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-VNGEO = [sys.executable, "-m", "geodata.cli"]
+VNGEO = [sys.executable, "-m", "vngeo.cli"]
 PLACES = [("a", 21.0288, 105.8522, "00070"), ("b", 10.7725, 106.6980, "26743"), ("c", 12.2, 109.4, None)]
 
 

@@ -1,4 +1,4 @@
-"""geodata.pointindex against shapely on the real commune polygons.
+"""geodata.lookup.pointindex against shapely on the real commune polygons.
 
 Self-contained (own fixtures).  Source data: the snapshot the ETL reads (settings.source_dir:
 $VNGEO_SOURCE_DIR, the copy beside the checkout, or the fetched one).  The index is built once
@@ -14,7 +14,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from geodata.pointindex import PARALLEL_MIN, PointIndex
+from geodata.lookup.pointindex import PARALLEL_MIN, PointIndex
 from geodata.settings import get_settings
 
 SOURCE = Path(get_settings().source_dir)

@@ -240,13 +240,13 @@ def test_broken_catalogue_fails_the_load_and_old_data_serves(settings, db_url, d
 
 
 def test_layer_join_function(db_url):
-    """geodata.powers.unit_power_counts joins geo.unit_power_counts onto the units (for layers and tiles)."""
+    """geodata.powers.catalogue.unit_power_counts joins geo.unit_power_counts onto the units (for layers and tiles)."""
     import asyncio
 
     import psycopg
     from psycopg.rows import dict_row
 
-    from geodata.powers import unit_power_counts
+    from geodata.powers.catalogue import unit_power_counts
 
     async def run():
         async with await psycopg.AsyncConnection.connect(db_url, row_factory=dict_row, autocommit=True) as conn:

@@ -6,8 +6,8 @@ import mercantile
 import pytest
 
 from conftest import assert_problem
-from geodata.tile_slivers import land_in_tile, sliver_area, tile_bbox
-from geodata.tiles import BANDS, band_for_zoom
+from geodata.tiles.slivers import land_in_tile, sliver_area, tile_bbox
+from geodata.tiles.mvt import BANDS, band_for_zoom
 
 MVT = "application/vnd.mapbox-vector-tile"
 HANOI, HCMC, BO_HA = (105.8522, 21.0288), (106.7009, 10.7769), (106.2139, 21.4582)

@@ -187,7 +187,7 @@ def test_fresh_clone_fetches_verifies_and_loads(tmp_path, archives, serve, scrat
     env.update(DATABASE_URL=scratch_db, VNGEO_SOURCE_URL=url, PYTHONPATH=str(clone))
     assert (clone / "data" / "powers" / "powers.csv").is_file()  # the catalogue comes from the repository
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "geodata.cli", "etl", "load"], cwd=clone, env=env,
+    r = subprocess.run([sys.executable, "-m", "vngeo.cli", "etl", "load"], cwd=clone, env=env,
                        capture_output=True, text=True, timeout=3600)
     elapsed = time.monotonic() - t0
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -213,6 +213,6 @@ def test_fresh_clone_fetches_verifies_and_loads(tmp_path, archives, serve, scrat
         assert n_corr == len(read_corrections(clone / "data" / "corrections"))
     assert list((clone / ".vngeo" / "index").iterdir()), "the lookup index was built"
     # A second load finds the folder and downloads nothing.
-    r2 = subprocess.run([sys.executable, "-m", "geodata.cli", "etl", "load", "--if-changed"], cwd=clone, env=env,
+    r2 = subprocess.run([sys.executable, "-m", "vngeo.cli", "etl", "load", "--if-changed"], cwd=clone, env=env,
                         capture_output=True, text=True, timeout=600)
     assert r2.returncode == 0 and "downloading" not in r2.stdout and "already loaded" in r2.stdout, r2.stdout + r2.stderr

@@ -103,7 +103,7 @@ def test_folium_maps_are_served_offline(http):
 
 
 def test_vngeo_maps_build_writes_standalone_files(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "geodata.cli", "maps", "build", "--out", str(tmp_path),
+    out = subprocess.run([sys.executable, "-m", "vngeo.cli", "maps", "build", "--out", str(tmp_path),
                           "--province", "vn", "--province", "79"], cwd=ROOT, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr
@@ -111,7 +111,7 @@ def test_vngeo_maps_build_writes_standalone_files(tmp_path):
     assert (tmp_path / "vendor" / "leaflet" / "leaflet.js").exists()
     html = (tmp_path / "79.html").read_text()
     assert _js("Phường Bến Thành") in html and "vendor/leaflet/leaflet.css" in html
-    bad = subprocess.run([sys.executable, "-m", "geodata.cli", "maps", "build", "--out", str(tmp_path),
+    bad = subprocess.run([sys.executable, "-m", "vngeo.cli", "maps", "build", "--out", str(tmp_path),
                           "--province", "99"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "99" in bad.stderr
 

@@ -1,5 +1,5 @@
 """The decentralisation dashboard: its page (/dashboard) and the aggregates it reads, thin routes over
-geodata.dashboard, geodata.dashboard_scale and geodata.feed."""
+geodata.powers.dashboard, geodata.powers.scale and geodata.powers.feed."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +10,9 @@ from fastapi.responses import FileResponse, Response
 
 from api.deps import AsOf, Conn
 from api.routes.viewer import STATIC, VIEWER_CSP, _headers
-from geodata import dashboard, dashboard_scale, feed
+from geodata.powers import dashboard
+from geodata.powers import scale as dashboard_scale
+from geodata.powers import feed
 from geodata.dates import parse_date
 from geodata.errors import NotFound
 

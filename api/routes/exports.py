@@ -1,5 +1,5 @@
-"""File downloads: GET /v1/exports/{layer}.{format} (geodata/exports.py), prebuilt per dataset
-version and period (geodata/export_store.py): the first request builds the file, every later one
+"""File downloads: GET /v1/exports/{layer}.{format} (geodata/files/exports.py), prebuilt per dataset
+version and period (geodata/files/store.py): the first request builds the file, every later one
 streams it from disk at once (with Range and HEAD, as any static file)."""
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from fastapi.responses import FileResponse
 from api.deps import AsOf
 from etl.cluster import api_url
 from geodata import crs as crsmod
-from geodata import export_store, exports, tilecache
+from geodata.files import store as export_store
+from geodata.files import exports
+from geodata.tiles import cache as tilecache
 from geodata.credits import ATTRIBUTION
 from geodata.settings import get_settings
 

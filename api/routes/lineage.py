@@ -9,7 +9,9 @@ from fastapi.responses import ORJSONResponse, Response
 
 from api.deps import AsOf, Conn
 from api.middleware import charge_rows
-from geodata import convert_batch, lineage, lineage_layers
+from geodata.lineage import convert_batch
+from geodata.lineage import queries as lineage
+from geodata.lineage import layers as lineage_layers
 from geodata.dates import parse_date, today
 from geodata.errors import InvalidInput
 

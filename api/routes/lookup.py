@@ -7,9 +7,9 @@ from fastapi.responses import Response
 
 from api.deps import AsOf
 from api.responses import JSON
-from geodata import batch
+from geodata.lookup import batch
 from geodata.errors import InvalidInput, NotFound, TooLarge
-from geodata.lookup import covering_codes, lookup_point, nearest
+from geodata.lookup.point import covering_codes, lookup_point, nearest
 
 router = APIRouter(tags=["lookup"])
 MAX_BODY = 64 * 1024 * 1024

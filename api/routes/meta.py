@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path, Query
 from api.responses import JSON
 
 from api.deps import Conn
-from geodata import credits, crs, units
+from geodata import credits, crs
+from geodata.units import queries as units
 from geodata.dates import today
 
 router = APIRouter(tags=["meta"])

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import Conn
 from api.responses import JSON
 from geodata import crs as crsmod
-from geodata import ogc, ogc_html
-from geodata import ogc_items as items
+from geodata.ogc import documents as ogc
+from geodata.ogc import html as ogc_html
+from geodata.ogc import items
 from geodata.errors import GeodataError, InvalidInput
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.routes.tiles import MVT, serve_tile
-from geodata import ogc, tilecache, tilejson, tiles
+from geodata.ogc import documents as ogc
+from geodata.tiles import cache as tilecache
+from geodata.tiles import tilejson
+from geodata.tiles import mvt as tiles
 from geodata.dates import parse_date
 from geodata.errors import InvalidInput, NotFound
 

@@ -1,4 +1,4 @@
-"""Powers, instruments, comparison and scale figures: thin routes over geodata.powers and geodata.stats.
+"""Powers, instruments, comparison and scale figures: thin routes over geodata.powers.catalogue and geodata.units.stats.
 
 Vocabulary parameters (sector, level, mechanism, ...) are plain strings checked in geodata, so a wrong
 value gets a 422 that lists the allowed values."""
@@ -12,7 +12,9 @@ from datetime import timedelta
 
 from api.deps import AsOf, Conn
 from api.routes.units import GEOJSON, CodePath
-from geodata import power_events, powers, stats
+from geodata.powers import events as power_events
+from geodata.powers import catalogue as powers
+from geodata.units import stats
 from geodata.dates import parse_date
 from geodata.geojson import feature_collection
 

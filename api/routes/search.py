@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.routes.units import Level, UnitType
-from geodata import search as search_mod
+from geodata.units import search as search_mod
 from geodata.dates import parse_date
 
 router = APIRouter(tags=["search"])

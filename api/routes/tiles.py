@@ -1,5 +1,5 @@
 """Vector tiles and their TileJSON; GeoJSON layers of provinces and communes. Thin routes: the SQL
-is in geodata/tiles.py and geodata/layers.py, the cache in geodata/tilecache.py."""
+is in geodata/tiles/mvt.py and geodata/views/layers.py, the cache in geodata/tiles/cache.py."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,7 +11,10 @@ from fastapi.responses import Response
 from api.deps import AsOf
 from api.compression import compress, tile_encoding
 from api.middleware import charge
-from geodata import layers, tilecache, tilejson, tiles
+from geodata.views import layers
+from geodata.tiles import cache as tilecache
+from geodata.tiles import tilejson
+from geodata.tiles import mvt as tiles
 from geodata.errors import NotFound
 
 router = APIRouter(tags=["tiles and layers"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.responses import JSON
 
 from api.deps import AsOf, Conn
-from geodata import units
+from geodata.units import queries as units
 from geodata.geojson import feature_collection
 
 router = APIRouter(tags=["units"])

@@ -1,0 +1,1 @@
+"""File downloads: exports in every format and CRS, and their prebuilt store."""

@@ -1,0 +1,54 @@
+"""Prebuilt export files: one per (dataset version, period, layer, format, CRS, province), built on
+the first request and then streamed from disk, so a download starts at once (a full-country file
+took 6-77 s to build before the first byte).
+
+A *period* is a stretch of days over which no unit changes (geodata/tiles/cache.py TileState.breaks):
+every day in it gives the same rows, so the file is built once for the period's first day. Files
+live under state_dir/exports/<version>/ (shared by every worker and written atomically); a lock
+file makes concurrent first requests in any worker wait for one build instead of each building.
+Older versions' files are removed when a new version's first file is built."""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+from geodata import crs as crsmod
+from geodata.files import exports
+
+FORMAT_VERSION = "x2"   # bump when exports.py changes what a file holds
+
+
+def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out: crsmod.Crs,
+               province: str | None) -> Path:
+    crs = str(out.epsg or "crs84")
+    return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}.{fmt}"
+
+
+def get_or_build(url: str, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
+                 out: crsmod.Crs, province: str | None) -> Path:
+    """The file for this key, built now if no worker has built it yet (runs in a thread)."""
+    target = store_path(root, version, period, layer, fmt, out, province)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # another worker building the same file: wait for it
+        if target.exists():
+            return target
+        workdir = exports.new_workdir(target.parent)
+        try:
+            built = exports.export_file(url, layer, fmt, out, build_day, province, workdir)
+            os.replace(built, target)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    _drop_old_versions(root, target.parents[1].name)
+    return target
+
+
+def _drop_old_versions(root: Path, keep: str) -> None:
+    for d in root.iterdir():
+        if d.is_dir() and d.name != keep:
+            shutil.rmtree(d, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Coordinate -> commune: the in-memory point index, snapshots, batch and file lookups."""

@@ -1,0 +1,1 @@
+"""The powers catalogue in time, its events, the dashboard aggregates and feeds."""

@@ -1,0 +1,1 @@
+"""Vector tiles: MVT from PostGIS, the tile cache, TileJSON/OGC tileset documents, PMTiles."""

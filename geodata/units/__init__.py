@@ -1,0 +1,1 @@
+"""Units and generations: queries, search, scale figures, the field catalogue."""

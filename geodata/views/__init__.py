@@ -1,0 +1,1 @@
+"""Rows for display: the browser viewer's table, the folium maps, quick GeoJSON layers."""

@@ -1,0 +1,1 @@
+"""The `vngeo` command line: composes geodata, etl and maps at the edge."""

@@ -1,0 +1,3 @@
+from vngeo.cli import main
+
+main()
