@@ -71,14 +71,19 @@ def _ensure_os_user(pg: Path) -> None:
             os.chmod(parent, os.stat(parent).st_mode | 0o001)
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def _free_port() -> int:
     for port in range(55432, 55532):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
+        if _port_free(port):
+            return port
     raise ClusterError("no free local port in 55432-55531 for PostgreSQL; set VNGEO_PG_PORT")
 
 
@@ -133,6 +138,13 @@ def start(settings: Settings) -> str:
             f.write(f"\n{conf}\nport = {p}\nunix_socket_directories = '{pg}'\n")
         with open(data / "pg_hba.conf", "a") as f:  # streaming replicas on loopback
             f.write("host replication postgres 127.0.0.1/32 trust\n")
+    if not is_running(settings) and not settings.pg_port and not _port_free(p):
+        # The remembered port was taken meanwhile (another checkout's cluster chose it while this
+        # one was stopped): move to a free one rather than fail to start.
+        p = _free_port()
+        (pg / "port").write_text(str(p))
+        with open(data / "postgresql.auto.conf", "a") as f:
+            f.write(f"port = {p}\n")  # the last setting of a name wins
     if not is_running(settings):
         r = _run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(pg / "server.log"),
                            "-w", "-t", "60", "start"])
