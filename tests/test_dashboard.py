@@ -118,6 +118,11 @@ def test_map_counts_match_sql(http, db):
                                        "AND valid @> '2026-12-07'::date").fetchone()[0]
     regimes = {r["province"] for r in body["special_regimes"]}
     assert {"01", "79"} <= regimes
+    # only instruments in force on the day: Hà Nội's Capital Law 39/2024 gave way to 02/2026 on 2026-07-01
+    for day, now, gone in (("2026-06-30", "39/2024/QH15", "02/2026/QH16"), ("2026-12-07", "02/2026/QH16", "39/2024/QH15")):
+        regimes = http.get("/v1/dashboard/map", params={"as_of": day, "sector": "land"}).json()["special_regimes"]
+        hanoi = next(r["instruments"] for r in regimes if r["province"] == "01")
+        assert now in hanoi and gone not in hanoi, (day, hanoi)
     # a Hà Nội commune inherits the capital's special powers; the special ones are marked
     hn = [r for r in rows.values() if r["province_code"] == "01"]
     assert hn and all(r["own"] + r["inherited"] > 0 for r in hn)

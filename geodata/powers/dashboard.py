@@ -175,7 +175,7 @@ SELECT s.code, u.full_name, array_agg(DISTINCT i.number ORDER BY i.number) AS in
 FROM geo.instruments i CROSS JOIN LATERAL unnest(string_to_array(i.scope, ';')) s(code)
 LEFT JOIN geo.powers p ON p.instrument_id = i.id
 LEFT JOIN geo.units u ON u.level = 'province' AND u.code = trim(s.code) AND u.valid @> %(d)s::date
-WHERE i.scope <> 'national' AND i.kind <> 'quyet_dinh'
+WHERE i.scope <> 'national' AND i.kind <> 'quyet_dinh' AND i.in_force @> %(d)s::date  -- a replaced law is not a regime
 GROUP BY s.code, u.full_name ORDER BY s.code"""
 
 UNITS_COUNT_SQL = "SELECT count(*) AS n FROM geo.units WHERE valid @> %(d)s::date AND level = %(level)s"
