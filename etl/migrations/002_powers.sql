@@ -1,5 +1,5 @@
 -- Powers catalogue: legal instruments, the powers they move, and the unit versions that hold them.
--- Loaded from ../shared/research/powers by etl/powers.py (every column of the catalogue, plus
+-- Loaded from data/powers (the project's own catalogue) by etl/powers.py (every column of the catalogue, plus
 -- derived columns marked below).
 
 CREATE TABLE geo.instruments (
