@@ -17,9 +17,10 @@ from pathlib import Path
 import psycopg
 
 from geodata.lineage.address_index import keys
+from geodata.settings import DATA_DIR
 
 TABLES = ("unit_aliases",)
-CURATED = Path(__file__).resolve().parents[1] / "data" / "addresses" / "aliases.csv"
+CURATED = DATA_DIR / "addresses" / "aliases.csv"
 PACKAGE = "vietnamadminunits"
 # Type prefixes of the package's folded keywords, longest first.
 PREFIXES = (("thanhpho", "thanh_pho"), ("thixa", "thi_xa"), ("thisa", "thi_xa"), ("district", "quan"),

@@ -10,12 +10,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from geodata.settings import Settings
+from geodata.settings import API_ROLE, DB_NAME, ETL_ROLE, NoDatabase, Settings, local_pg_port
 
 OS_USER = "vngeo"          # the cluster's files belong to this unprivileged user when run as root
-DB_NAME = "vngeo"
-ETL_ROLE = "vngeo_etl"     # owns the data; loads and reloads
-API_ROLE = "vngeo_api"     # read-only; what the service connects as
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent", "btree_gist", "fuzzystrmatch")
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1", "shared_buffers": "512MB", "work_mem": "64MB",
@@ -87,28 +84,18 @@ def _free_port() -> int:
     raise ClusterError("no free local port in 55432-55531 for PostgreSQL; set VNGEO_PG_PORT")
 
 
-def port(settings: Settings) -> int:
-    port_file = settings.pg_dir / "port"
-    if settings.pg_port:
-        return settings.pg_port
-    if port_file.exists():
-        return int(port_file.read_text())
+def _choose_port(settings: Settings) -> int:
+    """The port the cluster listens on: the configured or remembered one, else a free one, which is
+    remembered in pg_dir/port. Only creating or starting the cluster writes that file; the URLs
+    (geodata/settings.py: etl_url, api_url) read it."""
+    try:
+        return local_pg_port(settings)
+    except NoDatabase:
+        pass
     chosen = _free_port()
     settings.pg_dir.mkdir(parents=True, exist_ok=True)
-    port_file.write_text(str(chosen))
+    (settings.pg_dir / "port").write_text(str(chosen))
     return chosen
-
-
-def local_url(settings: Settings, role: str) -> str:
-    return f"postgresql://{role}@127.0.0.1:{port(settings)}/{DB_NAME}"
-
-
-def etl_url(settings: Settings) -> str:
-    return settings.database_url or local_url(settings, ETL_ROLE)
-
-
-def api_url(settings: Settings) -> str:
-    return settings.api_database_url or settings.database_url or local_url(settings, API_ROLE)
 
 
 def is_running(settings: Settings) -> bool:
@@ -126,7 +113,7 @@ def start(settings: Settings) -> str:
     _check_postgis(bindir)
     pg, data = settings.pg_dir, settings.pg_dir / "data"
     pg.mkdir(parents=True, exist_ok=True)
-    p = port(settings)
+    p = _choose_port(settings)
     _ensure_os_user(pg)
     if not (data / "PG_VERSION").exists():
         r = _run_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
@@ -193,4 +180,4 @@ def stop(settings: Settings) -> str:
 def status(settings: Settings) -> str:
     if settings.database_url:
         return "using DATABASE_URL"
-    return f"running on 127.0.0.1:{port(settings)}" if is_running(settings) else "not running"
+    return f"running on 127.0.0.1:{local_pg_port(settings)}" if is_running(settings) else "not running"

@@ -21,9 +21,10 @@ import orjson
 
 from etl import sources
 from etl.sqlvalues import insert_rows
+from geodata.settings import DATA_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
-MANIFEST = ROOT / "data" / "upstream" / "manifest.tsv"
+ROOT = DATA_DIR.parent  # messages name the manifest relative to this (data/upstream/manifest.tsv)
+MANIFEST = DATA_DIR / "upstream" / "manifest.tsv"
 _TABLES = re.compile(r"INSERT INTO\s+(\w+)\s*\(", re.IGNORECASE)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import psycopg
 
-from etl.cluster import API_ROLE
+from geodata.settings import API_ROLE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

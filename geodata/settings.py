@@ -1,16 +1,28 @@
 """One settings object, read from the environment (prefix VNGEO_, plus DATABASE_URL)."""
 from __future__ import annotations
 
+import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geodata.errors import Unavailable
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = PROJECT_ROOT / "data"  # the project's own curated data (data/README.md)
+# The project's own curated data (data/README.md): in the checkout, or where `pip install .` put it
+# (pyproject.toml [tool.setuptools.data-files]: <prefix>/share/vn-geodata/data).
+DATA_DIR = PROJECT_ROOT / "data"
+if not DATA_DIR.is_dir():
+    DATA_DIR = Path(sysconfig.get_path("data")) / "share" / "vn-geodata" / "data"
 # A copy of the upstream snapshot beside the checkout, used when present (this workplace has one).
 SHARED_SNAPSHOT = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-provinces-database"
+
+# The project-local cluster's database and roles (created by etl/cluster.py, `vngeo db start`).
+DB_NAME = "vngeo"
+ETL_ROLE = "vngeo_etl"     # owns the data; loads and reloads
+API_ROLE = "vngeo_api"     # read-only; what the service connects as
 
 
 class Settings(BaseSettings):
@@ -64,6 +76,38 @@ class Settings(BaseSettings):
     @property
     def pg_dir(self) -> Path:
         return self.state_dir / "pg"
+
+
+class NoDatabase(Unavailable):
+    """No database is configured: neither DATABASE_URL nor a local cluster's port (503, says what to run)."""
+
+
+def local_pg_port(settings: Settings) -> int:
+    """The local cluster's port: VNGEO_PG_PORT, else the one `vngeo db start` chose and wrote to
+    state_dir/pg/port. Read only: choosing and writing it is the cluster's job (etl/cluster.py), so a
+    request never writes a file and the service never invents a port nobody listens on."""
+    if settings.pg_port:
+        return settings.pg_port
+    try:
+        return int((settings.pg_dir / "port").read_text())
+    except FileNotFoundError:
+        raise NoDatabase(f"no database: the local cluster under {settings.pg_dir} was never started "
+                         "(run `vngeo db start`, or `make up`), and DATABASE_URL is not set") from None
+
+
+def local_url(settings: Settings, role: str) -> str:
+    return f"postgresql://{role}@127.0.0.1:{local_pg_port(settings)}/{DB_NAME}"
+
+
+def etl_url(settings: Settings) -> str:
+    """Where loads write: DATABASE_URL, else the local cluster as the owner role."""
+    return settings.database_url or local_url(settings, ETL_ROLE)
+
+
+def api_url(settings: Settings) -> str:
+    """Where the service reads: VNGEO_API_DATABASE_URL (e.g. a replica), else DATABASE_URL, else the
+    local cluster as the read-only role."""
+    return settings.api_database_url or settings.database_url or local_url(settings, API_ROLE)
 
 
 @lru_cache

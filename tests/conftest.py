@@ -12,8 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from etl.cluster import etl_url
-from geodata.settings import get_settings
+from geodata.settings import etl_url, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,10 +6,18 @@ from pathlib import Path
 
 import click
 
-from geodata.settings import get_settings
+from geodata.settings import NoDatabase, api_url, etl_url, get_settings
 
 
-@click.group()
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NoDatabase as exc:  # no cluster started and no DATABASE_URL: say what to run
+            raise click.ClickException(exc.detail) from None
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """vn-geodata: Vietnam's administrative units of every generation."""
 
@@ -47,9 +55,8 @@ def db_status() -> None:
 @click.option("--role", type=click.Choice(["etl", "api"]), default="etl")
 def db_url(role: str) -> None:
     """Print the connection URL the ETL (or the API) uses."""
-    from etl import cluster
     s = get_settings()
-    click.echo(cluster.etl_url(s) if role == "etl" else cluster.api_url(s))
+    click.echo(etl_url(s) if role == "etl" else api_url(s))
 
 
 @db.command("psql", context_settings={"ignore_unknown_options": True})
@@ -57,8 +64,7 @@ def db_url(role: str) -> None:
 def db_psql(args) -> None:
     """Open psql on the database (as the ETL role)."""
     import os
-    from etl import cluster
-    os.execvp("psql", ["psql", cluster.etl_url(get_settings()), *args])
+    os.execvp("psql", ["psql", etl_url(get_settings()), *args])
 
 
 @main.group()
@@ -72,18 +78,17 @@ def etl() -> None:
 @click.option("--if-changed", is_flag=True, help="skip when the loaded data already has this version")
 def etl_load(source: Path | None, if_changed: bool) -> None:
     """Load every generation; atomic: a failed load leaves the previous data serving."""
-    from etl import cluster
     from etl.load import load
     from etl.sources import SourceError
     s = get_settings()
     try:
-        report = load(s, cluster.etl_url(s), source, if_changed=if_changed)
+        report = load(s, etl_url(s), source, if_changed=if_changed)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     if report:
         _print_summary(report)
     from geodata.lookup.point import ensure_built
-    click.echo(f"lookup index: {ensure_built(cluster.etl_url(s), s.state_dir)}")
+    click.echo(f"lookup index: {ensure_built(etl_url(s), s.state_dir)}")
 
 
 @etl.command("manifest")
@@ -119,8 +124,7 @@ def etl_report(as_json: bool) -> None:
     """Print the quality report of the loaded data."""
     import orjson
     import psycopg
-    from etl import cluster
-    with psycopg.connect(cluster.etl_url(get_settings())) as conn:
+    with psycopg.connect(etl_url(get_settings())) as conn:
         row = conn.execute("SELECT report FROM geo.dataset").fetchone()
     if not row:
         raise click.ClickException("no data loaded yet: run `vngeo etl load`")
@@ -214,14 +218,13 @@ def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
 def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
     """Write a layer to a file (full resolution, licence and data dictionary in its metadata)."""
     import shutil
-    from etl import cluster
     from geodata import crs as crsmod
     from geodata.files import exports
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
     workdir = exports.new_workdir()
     try:
-        path = exports.export_file(cluster.etl_url(get_settings()), layer, fmt, crsmod.parse(crs),
+        path = exports.export_file(etl_url(get_settings()), layer, fmt, crsmod.parse(crs),
                                    parse_date(as_of), province, workdir)
         shutil.move(str(path), out)
     except GeodataError as exc:

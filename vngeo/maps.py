@@ -20,10 +20,9 @@ def build(out: Path | None, as_of: str | None, codes: tuple[str, ...]) -> None:
     """Write vn.html (provinces) and <code>.html per province (communes), with Leaflet in vendor/ beside them."""
     import time
 
-    from etl.cluster import api_url
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
-    from geodata.settings import get_settings
+    from geodata.settings import api_url, get_settings
     from maps.folium_maps import build_all
     s = get_settings()
     started = time.perf_counter()

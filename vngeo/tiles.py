@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from geodata.settings import get_settings
+from geodata.settings import api_url, get_settings
 
 
 @click.group()
@@ -23,7 +23,6 @@ def tiles() -> None:
 def build_cmd(layers: tuple[str, ...], as_of: str | None, maxzoom: int, out: Path | None) -> None:
     """Write the whole pyramid (z0-maxzoom) of each layer to a PMTiles archive."""
     import asyncio
-    from etl import cluster
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
     from geodata.tiles.pmtiles import build, default_path
@@ -33,7 +32,7 @@ def build_cmd(layers: tuple[str, ...], as_of: str | None, maxzoom: int, out: Pat
     try:
         d = parse_date(as_of)
         for layer in layers:
-            res = asyncio.run(build(s, cluster.api_url(s), layer, d, out or default_path(s, layer, d), maxzoom,
+            res = asyncio.run(build(s, api_url(s), layer, d, out or default_path(s, layer, d), maxzoom,
                                     progress=lambda m, ly=layer: click.echo(f"  {ly} {m}", err=True)))
             click.echo(f"{res['layer']}: {res['tiles']} tiles z0-{res['max_zoom']}, {res['bytes']:,} bytes "
                        f"in {res['seconds']} s -> {res['path']}")
