@@ -12,7 +12,6 @@ import csv
 import importlib.metadata
 import importlib.resources
 import json
-from pathlib import Path
 
 import psycopg
 

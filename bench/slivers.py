@@ -1,5 +1,6 @@
 """Sliver area between neighbouring polygons of a decoded vector tile (tile units², extent 4096);
-used by tests/test_tiles.py and bench/tiles_bench.py (needs mapbox-vector-tile and mercantile, test extras).
+used by tests/test_tiles.py and bench/tiles_bench.py; not part of the service (needs mapbox-vector-tile and
+mercantile, test extras).
 
 Overlap: area covered by two features at once. Crack: small holes in the union of the features
 (a hole bigger than 8x8 units is land no unit covers, or sea). Along the coast and among islands
