@@ -1,4 +1,5 @@
 """The project-local PostGIS cluster under .vngeo/pg, or an existing server from DATABASE_URL."""
+
 from __future__ import annotations
 
 import glob
@@ -12,12 +13,18 @@ from pathlib import Path
 
 from geodata.settings import API_ROLE, DB_NAME, ETL_ROLE, NoDatabase, Settings, local_pg_port
 
-OS_USER = "vngeo"          # the cluster's files belong to this unprivileged user when run as root
+OS_USER = "vngeo"  # the cluster's files belong to this unprivileged user when run as root
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent", "btree_gist", "fuzzystrmatch")
 SERVER_SETTINGS = {
-    "listen_addresses": "127.0.0.1", "shared_buffers": "512MB", "work_mem": "64MB",
-    "maintenance_work_mem": "512MB", "max_wal_size": "4GB", "max_connections": "200",
-    "wal_level": "replica", "max_wal_senders": "5", "jit": "off",
+    "listen_addresses": "127.0.0.1",
+    "shared_buffers": "512MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "4GB",
+    "max_connections": "200",
+    "wal_level": "replica",
+    "max_wal_senders": "5",
+    "jit": "off",
 }
 
 
@@ -32,8 +39,10 @@ def pg_bindir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
-    raise ClusterError("PostgreSQL server binaries not found: install them, e.g. "
-                       "`apt-get install postgresql postgresql-15-postgis-3` (or run `make up` as root)")
+    raise ClusterError(
+        "PostgreSQL server binaries not found: install them, e.g. "
+        "`apt-get install postgresql postgresql-15-postgis-3` (or run `make up` as root)"
+    )
 
 
 def _check_postgis(bindir: Path) -> None:
@@ -41,8 +50,10 @@ def _check_postgis(bindir: Path) -> None:
     share = Path(sharedir.stdout.strip()) if sharedir.returncode == 0 else None
     if share and not (share / "extension" / "postgis.control").exists():
         major = bindir.parent.name
-        raise ClusterError(f"PostGIS is not installed for PostgreSQL {major}: "
-                           f"`apt-get install postgresql-{major}-postgis-3` (or run `make up` as root)")
+        raise ClusterError(
+            f"PostGIS is not installed for PostgreSQL {major}: "
+            f"`apt-get install postgresql-{major}-postgis-3` (or run `make up` as root)"
+        )
 
 
 def _run_as_owner(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -57,8 +68,7 @@ def _ensure_os_user(pg: Path) -> None:
     try:
         pwd.getpwnam(OS_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OS_USER],
-                       check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OS_USER], check=True)
     subprocess.run(["chown", "-R", f"{OS_USER}:", str(pg)], check=True)
     # The server runs as OS_USER: it must be able to reach its data folder. Checkouts under
     # private folders (mode 700) get the search bit only (o+x: traverse, not list or read).
@@ -116,8 +126,9 @@ def start(settings: Settings) -> str:
     p = _choose_port(settings)
     _ensure_os_user(pg)
     if not (data / "PG_VERSION").exists():
-        r = _run_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                           "-E", "UTF8", "--locale=C.UTF-8"])
+        r = _run_as_owner(
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        )
         if r.returncode:
             raise ClusterError(f"initdb failed: {r.stderr.strip()}")
         conf = "\n".join(f"{k} = '{v}'" for k, v in SERVER_SETTINGS.items())
@@ -133,11 +144,13 @@ def start(settings: Settings) -> str:
         with open(data / "postgresql.auto.conf", "a") as f:
             f.write(f"port = {p}\n")  # the last setting of a name wins
     if not is_running(settings):
-        r = _run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(pg / "server.log"),
-                           "-w", "-t", "60", "start"])
+        r = _run_as_owner(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(pg / "server.log"), "-w", "-t", "60", "start"]
+        )
         if r.returncode:
-            raise ClusterError(f"PostgreSQL did not start: {r.stderr.strip() or r.stdout.strip()}; "
-                               f"see {pg / 'server.log'}")
+            raise ClusterError(
+                f"PostgreSQL did not start: {r.stderr.strip() or r.stdout.strip()}; see {pg / 'server.log'}"
+            )
     _bootstrap(p)
     return f"PostGIS running on 127.0.0.1:{p} (data in {data})"
 

@@ -1,4 +1,5 @@
 """One settings object, read from the environment (prefix VNGEO_, plus DATABASE_URL)."""
+
 from __future__ import annotations
 
 import sysconfig
@@ -21,17 +22,15 @@ SHARED_SNAPSHOT = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-province
 
 # The project-local cluster's database and roles (created by etl/cluster.py, `vngeo db start`).
 DB_NAME = "vngeo"
-ETL_ROLE = "vngeo_etl"     # owns the data; loads and reloads
-API_ROLE = "vngeo_api"     # read-only; what the service connects as
+ETL_ROLE = "vngeo_etl"  # owns the data; loads and reloads
+API_ROLE = "vngeo_api"  # read-only; what the service connects as
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VNGEO_", extra="ignore")
 
     # An existing server; when unset the project-local cluster under state_dir is used.
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "VNGEO_DATABASE_URL")
-    )
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "VNGEO_DATABASE_URL"))
     # Read-only connection for the API; defaults to database_url (or the local api role).
     api_database_url: str | None = None
     # The upstream snapshot. Unset: SHARED_SNAPSHOT if present, else state_dir/upstream, fetched when
@@ -68,7 +67,7 @@ class Settings(BaseSettings):
     etl_fail_at: str | None = None
 
     @model_validator(mode="after")
-    def _default_source_dir(self) -> "Settings":
+    def _default_source_dir(self) -> Settings:
         if self.source_dir is None:
             self.source_dir = SHARED_SNAPSHOT if SHARED_SNAPSHOT.is_dir() else self.state_dir / "upstream"
         return self
@@ -91,8 +90,10 @@ def local_pg_port(settings: Settings) -> int:
     try:
         return int((settings.pg_dir / "port").read_text())
     except FileNotFoundError:
-        raise NoDatabase(f"no database: the local cluster under {settings.pg_dir} was never started "
-                         "(run `vngeo db start`, or `make up`), and DATABASE_URL is not set") from None
+        raise NoDatabase(
+            f"no database: the local cluster under {settings.pg_dir} was never started "
+            "(run `vngeo db start`, or `make up`), and DATABASE_URL is not set"
+        ) from None
 
 
 def local_url(settings: Settings, role: str) -> str:
