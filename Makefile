@@ -9,7 +9,7 @@ PORT ?= 8000
 
 ROOT := $(shell id -u)
 
-.PHONY: up down test test-loaded bench system venv db load serve-bg assets chromium a11y nginx fuzz soak clients qgis
+.PHONY: up down test test-loaded check bench system venv db load serve-bg assets chromium a11y nginx fuzz soak clients qgis
 
 up: system venv db load serve-bg
 	@echo "vn-geodata is serving on http://$(HOST):$(PORT) (make down to stop)"
@@ -84,6 +84,13 @@ down:
 
 test: system venv db load chromium a11y nginx
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The fast tier, before a commit: lint, format check and the pure tests (no database, server, browser
+# or network; tests/conftest.py lists them). Needs only the venv: no `make db`, no npm.
+check: .venv/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -q -m pure
 
 # make test on a busy machine: two CPU busy loops run beside it from start to end (the setup and the
 # load included), then stop. PYTEST_ARGS narrows it (e.g. PYTEST_ARGS=tests/test_reliability.py).

@@ -17,10 +17,9 @@ from api.routes import ogc as ogc_routes
 from api.routes import exports as exports_routes
 from api.routes import docs as docs_routes, viewer
 from api.routes import dashboard as dashboard_routes
-from etl.cluster import api_url
 from geodata.db import make_pool
 from geodata.lookup.point import SnapshotHolder
-from geodata.settings import get_settings
+from geodata.settings import api_url, get_settings
 from geodata.units.queries import dataset as loaded_dataset
 
 log = logging.getLogger("vngeo.api")

@@ -8,9 +8,8 @@ import platform
 import sys
 
 from bench import convert_bench, http_bench, lookup_bench, ogc_bench, tiles_bench
-from etl.cluster import etl_url
 from geodata.lookup.files import latest_index
-from geodata.settings import get_settings
+from geodata.settings import etl_url, get_settings
 
 
 def machine() -> str:

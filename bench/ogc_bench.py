@@ -18,9 +18,8 @@ import psycopg
 from bench import peers, tiles_bench
 from bench.http_bench import Server, free_port, wrk
 from bench.peers import CRS3405
-from etl.cluster import api_url, etl_url
 from etl.migrate import migrate
-from geodata.settings import get_settings
+from geodata.settings import api_url, etl_url, get_settings
 
 SERVERS = ("vn-geodata", "tipg", "pygeoapi")
 CONNECTIONS, SECONDS, TIMEOUT = 8, 10, 60   # wrk; the timeout keeps slow pages in the latencies, not the errors

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 from bench.http_bench import ROOT, Server, lookup_paths, wrk
-from etl.cluster import etl_url
-from geodata.settings import get_settings
+from geodata.settings import etl_url, get_settings
 
 TARGET_P99_MS = 10.0  # the lookup issue's target
 CONNECTIONS = 8

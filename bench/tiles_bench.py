@@ -11,7 +11,7 @@ import httpx
 import mercantile
 
 from bench.http_bench import Server, wrk
-from geodata.tiles.slivers import land_in_tile, sliver_area, tile_bbox
+from bench.slivers import land_in_tile, sliver_area, tile_bbox
 
 CITIES = {"Hà Nội": (105.8522, 21.0288), "Hồ Chí Minh": (106.7009, 10.7769)}
 ZOOMS = {6: 0, 10: 1, 14: 2}   # zoom -> radius of the block of tiles around each city centre

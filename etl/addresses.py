@@ -6,30 +6,41 @@ name (districts merged before 2025, i/y spellings) and the districts divided bef
 -> Phú Xuân, Thuận Hóa). Keywords are folded and spaceless ("huyenhoanhbo"); their type prefix is read
 off. An alias that is the name of another unit of the same level in the same province is dropped (it
 would hide that unit)."""
+
 from __future__ import annotations
 
 import csv
 import importlib.metadata
 import importlib.resources
 import json
-from pathlib import Path
 
 import psycopg
 
 from geodata.lineage.address_index import keys
+from geodata.settings import DATA_DIR
 
 TABLES = ("unit_aliases",)
-CURATED = Path(__file__).resolve().parents[1] / "data" / "addresses" / "aliases.csv"
+CURATED = DATA_DIR / "addresses" / "aliases.csv"
 PACKAGE = "vietnamadminunits"
 # Type prefixes of the package's folded keywords, longest first.
-PREFIXES = (("thanhpho", "thanh_pho"), ("thixa", "thi_xa"), ("thisa", "thi_xa"), ("district", "quan"),
-            ("huyen", "huyen"), ("quan", "quan"), ("tp", "thanh_pho"), ("tx", "thi_xa"), ("h", "huyen"), ("q", "quan"))
+PREFIXES = (
+    ("thanhpho", "thanh_pho"),
+    ("thixa", "thi_xa"),
+    ("thisa", "thi_xa"),
+    ("district", "quan"),
+    ("huyen", "huyen"),
+    ("quan", "quan"),
+    ("tp", "thanh_pho"),
+    ("tx", "thi_xa"),
+    ("h", "huyen"),
+    ("q", "quan"),
+)
 
 
 def _split_keyword(kw: str) -> tuple[str, str | None]:
     for prefix, type_ in PREFIXES:
         if kw.startswith(prefix) and len(kw) > len(prefix):
-            return kw[len(prefix):], type_
+            return kw[len(prefix) :], type_
     return kw, None
 
 
@@ -38,12 +49,14 @@ def _package_aliases() -> tuple[str, list[dict]]:
     source = f"{version} parser keywords"
     doc = json.loads((importlib.resources.files(PACKAGE) / "data" / "parser_legacy.json").read_text(encoding="utf-8"))
     out = []
-    for pkey, p in doc["DICT_PROVINCE"].items():
+    for p in doc["DICT_PROVINCE"].values():
         base = {keys(p["province"])[1], keys(p["provinceShort"])[1]}
         for kw in p["provinceKeywords"]:
             if kw not in base:
-                out.append({"level": "province", "code": p["provinceCode"], "written": kw, "type": None, "source": source})
-    for pkey, districts in doc["DICT_PROVINCE_DISTRICT"].items():
+                out.append(
+                    {"level": "province", "code": p["provinceCode"], "written": kw, "type": None, "source": source}
+                )
+    for districts in doc["DICT_PROVINCE_DISTRICT"].values():
         for d in districts.values():
             base = {keys(d["district"])[1], keys(d["districtShort"])[1]}
             for kw in d["districtKeywords"]:
@@ -52,17 +65,34 @@ def _package_aliases() -> tuple[str, list[dict]]:
                 written, type_ = _split_keyword(kw)
                 if written.isdigit() and type_ is None:
                     continue
-                out.append({"level": "district", "code": d["districtCode"], "written": written, "type": type_,
-                            "source": source})
+                out.append(
+                    {
+                        "level": "district",
+                        "code": d["districtCode"],
+                        "written": written,
+                        "type": type_,
+                        "source": source,
+                    }
+                )
     for pkey, divided in doc["DICT_PROVINCE_DISTRICT_DIVIDED"].items():
-        for dkey, x in divided.items():
-            codes = [doc["DICT_PROVINCE_DISTRICT"][pkey][k]["districtCode"] for k in x["districts"]
-                     if k in doc["DICT_PROVINCE_DISTRICT"].get(pkey, {})]
+        for x in divided.values():
+            codes = [
+                doc["DICT_PROVINCE_DISTRICT"][pkey][k]["districtCode"]
+                for k in x["districts"]
+                if k in doc["DICT_PROVINCE_DISTRICT"].get(pkey, {})
+            ]
             for kw in x["dividedDistrictKeywords"]:
                 written, type_ = _split_keyword(kw)
                 for code in codes:
-                    out.append({"level": "district", "code": code, "written": written, "type": type_,
-                                "source": f"{source} (district divided before 2025)"})
+                    out.append(
+                        {
+                            "level": "district",
+                            "code": code,
+                            "written": written,
+                            "type": type_,
+                            "source": f"{source} (district divided before 2025)",
+                        }
+                    )
     return version, out
 
 
@@ -81,8 +111,8 @@ UNITS = "SELECT id, level, code, name, province_code FROM geo_stage.units WHERE 
 
 def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     units = {(lvl, code): (uid, prov) for uid, lvl, code, _name, prov in conn.execute(UNITS)}
-    names = {}   # (level, province, folded key) -> unit codes with that official name
-    for uid, lvl, code, name, prov in conn.execute(UNITS):
+    names = {}  # (level, province, folded key) -> unit codes with that official name
+    for _uid, lvl, code, name, prov in conn.execute(UNITS):
         names.setdefault((lvl, prov, keys(name)[1]), set()).add(code)
     rows, seen, dropped = [], set(), []
     for r in data["rows"]:
@@ -92,7 +122,7 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
             continue
         uid, prov = hit
         key = keys(r["written"])[1]
-        if r["level"] == "province":   # "Vũng Tàu" names a city of the province: a district, not the province
+        if r["level"] == "province":  # "Vũng Tàu" names a city of the province: a district, not the province
             others = names.get(("district", r["code"], key), set())
         else:
             others = names.get((r["level"], prov, key), set()) - {r["code"]}
@@ -110,9 +140,16 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
 
 
 def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
-    by_source = conn.execute(f"SELECT source LIKE %s, count(*) FROM {schema}.unit_aliases GROUP BY 1",
-                             (PACKAGE + "%",)).fetchall()
+    by_source = conn.execute(
+        f"SELECT source LIKE %s, count(*) FROM {schema}.unit_aliases GROUP BY 1", (PACKAGE + "%",)
+    ).fetchall()
     counts = {("package" if pkg else "curated"): n for pkg, n in by_source}
-    return {"summary": [f"address aliases: {data.get('staged', 0):,} ({counts.get('curated', 0)} curated, "
-                        f"{counts.get('package', 0)} from {data['package']}); {len(data.get('dropped', []))} dropped"],
-            "aliases": data.get("staged", 0), "by_origin": counts, "dropped": data.get("dropped", [])}
+    return {
+        "summary": [
+            f"address aliases: {data.get('staged', 0):,} ({counts.get('curated', 0)} curated, "
+            f"{counts.get('package', 0)} from {data['package']}); {len(data.get('dropped', []))} dropped"
+        ],
+        "aliases": data.get("staged", 0),
+        "by_origin": counts,
+        "dropped": data.get("dropped", []),
+    }

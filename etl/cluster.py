@@ -1,4 +1,5 @@
 """The project-local PostGIS cluster under .vngeo/pg, or an existing server from DATABASE_URL."""
+
 from __future__ import annotations
 
 import glob
@@ -10,17 +11,20 @@ import subprocess
 import time
 from pathlib import Path
 
-from geodata.settings import Settings
+from geodata.settings import API_ROLE, DB_NAME, ETL_ROLE, NoDatabase, Settings, local_pg_port
 
-OS_USER = "vngeo"          # the cluster's files belong to this unprivileged user when run as root
-DB_NAME = "vngeo"
-ETL_ROLE = "vngeo_etl"     # owns the data; loads and reloads
-API_ROLE = "vngeo_api"     # read-only; what the service connects as
+OS_USER = "vngeo"  # the cluster's files belong to this unprivileged user when run as root
 EXTENSIONS = ("postgis", "pg_trgm", "unaccent", "btree_gist", "fuzzystrmatch")
 SERVER_SETTINGS = {
-    "listen_addresses": "127.0.0.1", "shared_buffers": "512MB", "work_mem": "64MB",
-    "maintenance_work_mem": "512MB", "max_wal_size": "4GB", "max_connections": "200",
-    "wal_level": "replica", "max_wal_senders": "5", "jit": "off",
+    "listen_addresses": "127.0.0.1",
+    "shared_buffers": "512MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_size": "4GB",
+    "max_connections": "200",
+    "wal_level": "replica",
+    "max_wal_senders": "5",
+    "jit": "off",
 }
 
 
@@ -35,8 +39,10 @@ def pg_bindir() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
-    raise ClusterError("PostgreSQL server binaries not found: install them, e.g. "
-                       "`apt-get install postgresql postgresql-15-postgis-3` (or run `make up` as root)")
+    raise ClusterError(
+        "PostgreSQL server binaries not found: install them, e.g. "
+        "`apt-get install postgresql postgresql-15-postgis-3` (or run `make up` as root)"
+    )
 
 
 def _check_postgis(bindir: Path) -> None:
@@ -44,8 +50,10 @@ def _check_postgis(bindir: Path) -> None:
     share = Path(sharedir.stdout.strip()) if sharedir.returncode == 0 else None
     if share and not (share / "extension" / "postgis.control").exists():
         major = bindir.parent.name
-        raise ClusterError(f"PostGIS is not installed for PostgreSQL {major}: "
-                           f"`apt-get install postgresql-{major}-postgis-3` (or run `make up` as root)")
+        raise ClusterError(
+            f"PostGIS is not installed for PostgreSQL {major}: "
+            f"`apt-get install postgresql-{major}-postgis-3` (or run `make up` as root)"
+        )
 
 
 def _run_as_owner(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -60,8 +68,7 @@ def _ensure_os_user(pg: Path) -> None:
     try:
         pwd.getpwnam(OS_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OS_USER],
-                       check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OS_USER], check=True)
     subprocess.run(["chown", "-R", f"{OS_USER}:", str(pg)], check=True)
     # The server runs as OS_USER: it must be able to reach its data folder. Checkouts under
     # private folders (mode 700) get the search bit only (o+x: traverse, not list or read).
@@ -87,28 +94,18 @@ def _free_port() -> int:
     raise ClusterError("no free local port in 55432-55531 for PostgreSQL; set VNGEO_PG_PORT")
 
 
-def port(settings: Settings) -> int:
-    port_file = settings.pg_dir / "port"
-    if settings.pg_port:
-        return settings.pg_port
-    if port_file.exists():
-        return int(port_file.read_text())
+def _choose_port(settings: Settings) -> int:
+    """The port the cluster listens on: the configured or remembered one, else a free one, which is
+    remembered in pg_dir/port. Only creating or starting the cluster writes that file; the URLs
+    (geodata/settings.py: etl_url, api_url) read it."""
+    try:
+        return local_pg_port(settings)
+    except NoDatabase:
+        pass
     chosen = _free_port()
     settings.pg_dir.mkdir(parents=True, exist_ok=True)
-    port_file.write_text(str(chosen))
+    (settings.pg_dir / "port").write_text(str(chosen))
     return chosen
-
-
-def local_url(settings: Settings, role: str) -> str:
-    return f"postgresql://{role}@127.0.0.1:{port(settings)}/{DB_NAME}"
-
-
-def etl_url(settings: Settings) -> str:
-    return settings.database_url or local_url(settings, ETL_ROLE)
-
-
-def api_url(settings: Settings) -> str:
-    return settings.api_database_url or settings.database_url or local_url(settings, API_ROLE)
 
 
 def is_running(settings: Settings) -> bool:
@@ -126,11 +123,12 @@ def start(settings: Settings) -> str:
     _check_postgis(bindir)
     pg, data = settings.pg_dir, settings.pg_dir / "data"
     pg.mkdir(parents=True, exist_ok=True)
-    p = port(settings)
+    p = _choose_port(settings)
     _ensure_os_user(pg)
     if not (data / "PG_VERSION").exists():
-        r = _run_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                           "-E", "UTF8", "--locale=C.UTF-8"])
+        r = _run_as_owner(
+            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        )
         if r.returncode:
             raise ClusterError(f"initdb failed: {r.stderr.strip()}")
         conf = "\n".join(f"{k} = '{v}'" for k, v in SERVER_SETTINGS.items())
@@ -146,11 +144,13 @@ def start(settings: Settings) -> str:
         with open(data / "postgresql.auto.conf", "a") as f:
             f.write(f"port = {p}\n")  # the last setting of a name wins
     if not is_running(settings):
-        r = _run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(pg / "server.log"),
-                           "-w", "-t", "60", "start"])
+        r = _run_as_owner(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(pg / "server.log"), "-w", "-t", "60", "start"]
+        )
         if r.returncode:
-            raise ClusterError(f"PostgreSQL did not start: {r.stderr.strip() or r.stdout.strip()}; "
-                               f"see {pg / 'server.log'}")
+            raise ClusterError(
+                f"PostgreSQL did not start: {r.stderr.strip() or r.stdout.strip()}; see {pg / 'server.log'}"
+            )
     _bootstrap(p)
     return f"PostGIS running on 127.0.0.1:{p} (data in {data})"
 
@@ -193,4 +193,4 @@ def stop(settings: Settings) -> str:
 def status(settings: Settings) -> str:
     if settings.database_url:
         return "using DATABASE_URL"
-    return f"running on 127.0.0.1:{port(settings)}" if is_running(settings) else "not running"
+    return f"running on 127.0.0.1:{local_pg_port(settings)}" if is_running(settings) else "not running"

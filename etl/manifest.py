@@ -9,6 +9,7 @@ content, by kind of file:
   - SQL dumps: the rows of every INSERT, per table, as parsed by etl/sqlvalues.py;
   - LICENSE: the text with line ends normalised.
 Numbers compare as parsed values, so 105.850000 and 105.85 hash the same."""
+
 from __future__ import annotations
 
 import glob
@@ -21,9 +22,10 @@ import orjson
 
 from etl import sources
 from etl.sqlvalues import insert_rows
+from geodata.settings import DATA_DIR
 
-ROOT = Path(__file__).resolve().parents[1]
-MANIFEST = ROOT / "data" / "upstream" / "manifest.tsv"
+ROOT = DATA_DIR.parent  # messages name the manifest relative to this (data/upstream/manifest.tsv)
+MANIFEST = DATA_DIR / "upstream" / "manifest.tsv"
 _TABLES = re.compile(r"INSERT INTO\s+(\w+)\s*\(", re.IGNORECASE)
 
 
@@ -74,8 +76,11 @@ def read_files(root: Path) -> list[str]:
     rels = ["LICENSE", sources.REFORM_UNITS, sources.PRE_REFORM_SQL, sources.GEO_OBJECTS_SQL]
     current = sorted(glob.glob(str(root / sources.CURRENT_UNITS_GLOB)))
     rels += [str(Path(p).relative_to(root)) for p in current[-1:]]
-    for pattern in (f"{sources.BOUNDARIES_DIR}/*/*.geojson", f"{sources.BOUNDARIES_DIR}/*/wards/*.geojson",
-                    f"{sources.ATTRIBUTES_DIR}/*.geojson"):
+    for pattern in (
+        f"{sources.BOUNDARIES_DIR}/*/*.geojson",
+        f"{sources.BOUNDARIES_DIR}/*/wards/*.geojson",
+        f"{sources.ATTRIBUTES_DIR}/*.geojson",
+    ):
         rels += sorted(str(Path(p).relative_to(root)) for p in glob.glob(str(root / pattern)))
     return rels
 
@@ -84,7 +89,7 @@ def compute(root: Path, rels: Iterable[str] | None = None, progress=None) -> dic
     """{relative path: content hash} for the given files (default: what the ETL reads)."""
     rels = list(rels if rels is not None else read_files(root))
     out = {}
-    for rel in (progress(rels) if progress else rels):
+    for rel in progress(rels) if progress else rels:
         p = Path(root) / rel
         out[rel] = content_hash(p, rel) if p.is_file() else "missing"
     return out

@@ -1,11 +1,12 @@
 """SQL migrations under etl/migrations, applied in order once each, recorded in a table."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import psycopg
 
-from etl.cluster import API_ROLE
+from geodata.settings import API_ROLE
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -13,8 +14,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply pending migrations in one transaction each; return the names applied."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS geo_meta")
-    conn.execute("CREATE TABLE IF NOT EXISTS geo_meta.schema_migrations "
-                 "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS geo_meta.schema_migrations "
+        "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
     conn.commit()
     done = {r[0] for r in conn.execute("SELECT name FROM geo_meta.schema_migrations")}
     applied = []

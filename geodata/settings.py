@@ -1,25 +1,36 @@
 """One settings object, read from the environment (prefix VNGEO_, plus DATABASE_URL)."""
+
 from __future__ import annotations
 
+import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geodata.errors import Unavailable
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = PROJECT_ROOT / "data"  # the project's own curated data (data/README.md)
+# The project's own curated data (data/README.md): in the checkout, or where `pip install .` put it
+# (pyproject.toml [tool.setuptools.data-files]: <prefix>/share/vn-geodata/data).
+DATA_DIR = PROJECT_ROOT / "data"
+if not DATA_DIR.is_dir():
+    DATA_DIR = Path(sysconfig.get_path("data")) / "share" / "vn-geodata" / "data"
 # A copy of the upstream snapshot beside the checkout, used when present (this workplace has one).
 SHARED_SNAPSHOT = PROJECT_ROOT.parent / "shared" / "data" / "vietnamese-provinces-database"
+
+# The project-local cluster's database and roles (created by etl/cluster.py, `vngeo db start`).
+DB_NAME = "vngeo"
+ETL_ROLE = "vngeo_etl"  # owns the data; loads and reloads
+API_ROLE = "vngeo_api"  # read-only; what the service connects as
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VNGEO_", extra="ignore")
 
     # An existing server; when unset the project-local cluster under state_dir is used.
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "VNGEO_DATABASE_URL")
-    )
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "VNGEO_DATABASE_URL"))
     # Read-only connection for the API; defaults to database_url (or the local api role).
     api_database_url: str | None = None
     # The upstream snapshot. Unset: SHARED_SNAPSHOT if present, else state_dir/upstream, fetched when
@@ -56,7 +67,7 @@ class Settings(BaseSettings):
     etl_fail_at: str | None = None
 
     @model_validator(mode="after")
-    def _default_source_dir(self) -> "Settings":
+    def _default_source_dir(self) -> Settings:
         if self.source_dir is None:
             self.source_dir = SHARED_SNAPSHOT if SHARED_SNAPSHOT.is_dir() else self.state_dir / "upstream"
         return self
@@ -64,6 +75,40 @@ class Settings(BaseSettings):
     @property
     def pg_dir(self) -> Path:
         return self.state_dir / "pg"
+
+
+class NoDatabase(Unavailable):
+    """No database is configured: neither DATABASE_URL nor a local cluster's port (503, says what to run)."""
+
+
+def local_pg_port(settings: Settings) -> int:
+    """The local cluster's port: VNGEO_PG_PORT, else the one `vngeo db start` chose and wrote to
+    state_dir/pg/port. Read only: choosing and writing it is the cluster's job (etl/cluster.py), so a
+    request never writes a file and the service never invents a port nobody listens on."""
+    if settings.pg_port:
+        return settings.pg_port
+    try:
+        return int((settings.pg_dir / "port").read_text())
+    except FileNotFoundError:
+        raise NoDatabase(
+            f"no database: the local cluster under {settings.pg_dir} was never started "
+            "(run `vngeo db start`, or `make up`), and DATABASE_URL is not set"
+        ) from None
+
+
+def local_url(settings: Settings, role: str) -> str:
+    return f"postgresql://{role}@127.0.0.1:{local_pg_port(settings)}/{DB_NAME}"
+
+
+def etl_url(settings: Settings) -> str:
+    """Where loads write: DATABASE_URL, else the local cluster as the owner role."""
+    return settings.database_url or local_url(settings, ETL_ROLE)
+
+
+def api_url(settings: Settings) -> str:
+    """Where the service reads: VNGEO_API_DATABASE_URL (e.g. a replica), else DATABASE_URL, else the
+    local cluster as the read-only role."""
+    return settings.api_database_url or settings.database_url or local_url(settings, API_ROLE)
 
 
 @lru_cache

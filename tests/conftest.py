@@ -12,8 +12,7 @@ import httpx
 import psycopg
 import pytest
 
-from etl.cluster import etl_url
-from geodata.settings import get_settings
+from geodata.settings import etl_url, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,3 +93,44 @@ def assert_problem(resp: httpx.Response, status: int, contains: str | None = Non
     if contains:
         assert contains in body["detail"], body["detail"]
     return body
+
+
+# ----------------------------------------------------------------- the pure tier (`make check`)
+# Tests that need no database, server, browser or network and run in seconds: `make check` runs
+# them (`pytest -m pure`) beside ruff; `make test` runs them with the rest. Listed here, by file
+# (a whole file, or the named tests of a mixed one), so a test file need not change to join.
+PURE = {
+    "test_imports.py": "*",
+    "test_etl_inputs.py": "*",
+    "test_crs.py": {
+        "test_official_and_oil_industry_sets_differ_by_about_0_8_m_at_ben_thanh",
+        "test_transformer_uses_6960_for_every_vn2000_crs",
+        "test_module_transform_matches_6960_within_a_millimetre",
+        "test_parse_forms_and_errors",
+        "test_bbox_in_vn2000_utm_to_crs84_and_lat_lon_order",
+        "test_tm3_zones_per_province",
+    },
+    "test_plausibility.py": {"test_rule_per_unit_type"},
+    "test_tiles.py": {"test_bands_cover_all_zooms"},
+}
+# Fixtures that reach a real part; a pure test using one (directly or through another) is an error.
+REAL_PARTS = {"db_url", "db", "server", "http", "browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    files = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        listed = PURE.get(path.name)
+        files.setdefault(path.name, path)
+        if listed == "*" or (listed and item.originalname in listed):
+            item.add_marker(pytest.mark.pure)
+        used = REAL_PARTS & set(item.fixturenames)
+        if item.get_closest_marker("pure") and used:
+            raise pytest.UsageError(f"{item.nodeid} is marked pure but uses {sorted(used)}")
+    for name, path in files.items():  # a renamed test must not drop out of the pure tier unnoticed
+        listed = PURE.get(name)
+        if isinstance(listed, set):
+            gone = sorted(t for t in listed if f"def {t}(" not in path.read_text(encoding="utf-8"))
+            if gone:
+                raise pytest.UsageError(f"tests/conftest.py PURE lists tests that {name} does not define: {gone}")

@@ -25,7 +25,7 @@ def test_dask_two_workers_same_answers(settings, db_url):
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         ddf = dd.from_pandas(df, npartitions=8)
         out = lookup_dataframe(ddf, index_dir, date(2026, 10, 1), client=client).compute()
-        workers = client.run(lambda: __import__("geodata.lookup.distributed").distributed._OPEN.keys().__len__())
+        workers = client.run(lambda: len(__import__("geodata.lookup.distributed", fromlist=["_OPEN"])._OPEN))
     out = out.sort_values("id")
     assert [c if isinstance(c, str) else None for c in out["commune_code"]] == list(expected)
     assert (out["commune_code"].notna()).sum() > n * 0.2  # the bbox is mostly sea and neighbours

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.counting_proxy import CountingProxy
-from etl.cluster import api_url
+from geodata.settings import api_url
 
 SCRIPT = Path(__file__).with_name("clients") / "qgis_render.py"
 SHOTS = Path(os.environ.get("VNGEO_SHOTS", Path(__file__).resolve().parents[1] / ".vngeo" / "shots"))

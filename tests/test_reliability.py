@@ -16,6 +16,7 @@ import pytest
 from conftest import assert_problem
 from etl import cluster
 from etl.load import LOCK_ID
+from geodata.settings import api_url
 from servers import Server
 
 INSIDE = (21.0288, 105.8522)  # Phường Hoàn Kiếm: answered from the in-memory index
@@ -162,7 +163,7 @@ def test_admin_needs_the_token(guarded, server):
 
 
 def test_api_role_cannot_write(settings, db_url):
-    api = cluster.api_url(settings)
+    api = api_url(settings)
     assert psycopg.conninfo.conninfo_to_dict(api)["user"] != psycopg.conninfo.conninfo_to_dict(db_url)["user"]
     with psycopg.connect(api, autocommit=True) as conn:
         role = conn.execute("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles "

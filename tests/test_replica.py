@@ -23,6 +23,7 @@ import pytest
 from etl import cluster
 from etl.load import LoadFailed, load
 from etl.sources import SourceError
+from geodata.settings import local_pg_port
 from servers import Server, free_port
 from test_reload import CURRENT, corrupt_source_copy
 
@@ -50,7 +51,7 @@ def replica(settings, db_url):
     if os.geteuid() == 0:
         shutil.chown(data, cluster.OS_USER, cluster.OS_USER)
     t0 = time.monotonic()
-    r = cluster._run_as_owner([str(bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(cluster.port(settings)),
+    r = cluster._run_as_owner([str(bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(local_pg_port(settings)),
                                "-U", "postgres", "-D", str(data), "-R", "-X", "stream", "-c", "fast"])
     assert r.returncode == 0, r.stderr
     with open(data / "postgresql.auto.conf", "a") as f:  # later lines win over the primary's copy

@@ -6,7 +6,7 @@ import mercantile
 import pytest
 
 from conftest import assert_problem
-from geodata.tiles.slivers import land_in_tile, sliver_area, tile_bbox
+from bench.slivers import land_in_tile, sliver_area, tile_bbox
 from geodata.tiles.mvt import BANDS, band_for_zoom
 
 MVT = "application/vnd.mapbox-vector-tile"

@@ -22,7 +22,7 @@ from etl import cluster, manifest, upstream
 from etl.corrections import read_corrections
 from etl.load import load
 from etl.sources import PRE_REFORM_SQL, SourceError
-from geodata.settings import SHARED_SNAPSHOT
+from geodata.settings import SHARED_SNAPSHOT, local_pg_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = {"v2.4.1": "vietnamese-provinces-database-2.4.1", "v3.0.2": "vietnamese-provinces-database-3.0.2",
@@ -164,7 +164,7 @@ def scratch_db(settings):
     """An empty database on the project's cluster, owned by the ETL role (dropped after)."""
     if settings.database_url:
         pytest.skip("DATABASE_URL: not the project's own cluster")
-    port, name = cluster.port(settings), f"vngeo_fresh_{os.getpid()}"
+    port, name = local_pg_port(settings), f"vngeo_fresh_{os.getpid()}"
     admin = f"postgresql://postgres@127.0.0.1:{port}"
     with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")

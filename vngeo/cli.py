@@ -1,4 +1,5 @@
 """`vngeo`: the command line (database, ETL, service)."""
+
 from __future__ import annotations
 
 import sys
@@ -6,10 +7,18 @@ from pathlib import Path
 
 import click
 
-from geodata.settings import get_settings
+from geodata.settings import NoDatabase, api_url, etl_url, get_settings
 
 
-@click.group()
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NoDatabase as exc:  # no cluster started and no DATABASE_URL: say what to run
+            raise click.ClickException(exc.detail) from None
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """vn-geodata: Vietnam's administrative units of every generation."""
 
@@ -21,6 +30,7 @@ def db() -> None:
 
 def _cluster_call(fn_name: str) -> None:
     from etl import cluster
+
     try:
         click.echo(getattr(cluster, fn_name)(get_settings()))
     except cluster.ClusterError as exc:
@@ -47,9 +57,8 @@ def db_status() -> None:
 @click.option("--role", type=click.Choice(["etl", "api"]), default="etl")
 def db_url(role: str) -> None:
     """Print the connection URL the ETL (or the API) uses."""
-    from etl import cluster
     s = get_settings()
-    click.echo(cluster.etl_url(s) if role == "etl" else cluster.api_url(s))
+    click.echo(etl_url(s) if role == "etl" else api_url(s))
 
 
 @db.command("psql", context_settings={"ignore_unknown_options": True})
@@ -57,8 +66,8 @@ def db_url(role: str) -> None:
 def db_psql(args) -> None:
     """Open psql on the database (as the ETL role)."""
     import os
-    from etl import cluster
-    os.execvp("psql", ["psql", cluster.etl_url(get_settings()), *args])
+
+    os.execvp("psql", ["psql", etl_url(get_settings()), *args])
 
 
 @main.group()
@@ -67,37 +76,52 @@ def etl() -> None:
 
 
 @etl.command("load")
-@click.option("--source", type=click.Path(path_type=Path), default=None,
-              help="source folder (default: VNGEO_SOURCE_DIR; unset: a copy beside the checkout, else .vngeo/upstream, fetched pinned from VNGEO_SOURCE_URL when absent)")
+@click.option(
+    "--source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="source folder (default: VNGEO_SOURCE_DIR; unset: a copy beside the checkout, else .vngeo/upstream, "
+    "fetched pinned from VNGEO_SOURCE_URL when absent)",
+)
 @click.option("--if-changed", is_flag=True, help="skip when the loaded data already has this version")
 def etl_load(source: Path | None, if_changed: bool) -> None:
     """Load every generation; atomic: a failed load leaves the previous data serving."""
-    from etl import cluster
     from etl.load import load
     from etl.sources import SourceError
+
     s = get_settings()
     try:
-        report = load(s, cluster.etl_url(s), source, if_changed=if_changed)
+        report = load(s, etl_url(s), source, if_changed=if_changed)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     if report:
         _print_summary(report)
     from geodata.lookup.point import ensure_built
-    click.echo(f"lookup index: {ensure_built(cluster.etl_url(s), s.state_dir)}")
+
+    click.echo(f"lookup index: {ensure_built(etl_url(s), s.state_dir)}")
 
 
 @etl.command("manifest")
-@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="source folder to check (default: the one `etl load` reads)")
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="source folder to check (default: the one `etl load` reads)",
+)
 @click.option("--write", is_flag=True, help="rewrite data/upstream/manifest.tsv from this folder (a new pin)")
 def etl_manifest(source: Path | None, write: bool) -> None:
     """Check a source folder against data/upstream/manifest.tsv (canonical content of each file read)."""
     from etl import manifest, upstream
+
     root = source or get_settings().source_dir
     if write:
         entries = manifest.compute(root)
-        manifest.write(entries, MANIFEST_HEADER.format(repo=upstream.REPO, commit=upstream.COMMIT,
-                                                       tags=", ".join(r for r, _ in upstream.ARCHIVES[:-1])))
+        manifest.write(
+            entries,
+            MANIFEST_HEADER.format(
+                repo=upstream.REPO, commit=upstream.COMMIT, tags=", ".join(r for r, _ in upstream.ARCHIVES[:-1])
+            ),
+        )
         click.echo(f"{len(entries)} files -> {manifest.MANIFEST}")
         return
     try:
@@ -119,8 +143,8 @@ def etl_report(as_json: bool) -> None:
     """Print the quality report of the loaded data."""
     import orjson
     import psycopg
-    from etl import cluster
-    with psycopg.connect(cluster.etl_url(get_settings())) as conn:
+
+    with psycopg.connect(etl_url(get_settings())) as conn:
         row = conn.execute("SELECT report FROM geo.dataset").fetchone()
     if not row:
         raise click.ClickException("no data loaded yet: run `vngeo etl load`")
@@ -142,11 +166,13 @@ def _print_summary(report: dict) -> None:
     applied = sum(c["applied"] for c in report["corrections"])
     click.echo(f"  corrections applied: {applied} of {len(report['corrections'])}")
     pv = report["province_vs_communes"]
-    click.echo(f"  province area not covered by its communes: {pv['total_not_covered_km2']} km²; "
-               f"communes outside their province: {pv['total_outside_km2']} km²")
+    click.echo(
+        f"  province area not covered by its communes: {pv['total_not_covered_km2']} km²; "
+        f"communes outside their province: {pv['total_outside_km2']} km²"
+    )
     ov = report["commune_overlaps"]
     click.echo(f"  overlapping commune pairs: {ov['pairs']} ({ov['total_m2']} m²)")
-    for section in report.values():   # parts' sections (lineage, ...) print their own summary lines
+    for section in report.values():  # parts' sections (lineage, ...) print their own summary lines
         if isinstance(section, dict) and section.get("summary"):
             click.echo("\n".join(section["summary"]))
 
@@ -157,14 +183,25 @@ def _print_summary(report: dict) -> None:
 @click.option("--workers", type=int, default=None)
 def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the API and the map viewer."""
-    import uvicorn
     import os
+
+    import uvicorn
+
     s = get_settings()
     workers = s.workers if workers is None else workers
     workers = workers or os.cpu_count() or 1  # 0: one per core
-    uvicorn.run("api.main:app", host=host or s.host, port=port or s.port, workers=workers,
-                loop="uvloop", http="httptools", log_level="warning",
-                timeout_keep_alive=5, limit_concurrency=2000, backlog=1024)  # idle clients let go; past 2000 open: 503
+    uvicorn.run(
+        "api.main:app",
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        timeout_keep_alive=5,
+        limit_concurrency=2000,
+        backlog=1024,
+    )  # idle clients let go; past 2000 open: 503
 
 
 @main.command("lookup")
@@ -173,16 +210,29 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 @click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
 @click.option("--lat-col", default=None)
 @click.option("--lon-col", default=None)
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None,
-              help="index directory (default: the newest under .vngeo/index)")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="index directory (default: the newest under .vngeo/index)",
+)
 def lookup_cmd(src, out, as_of, lat_col, lon_col, index_dir) -> None:
     """Add commune and province columns to a CSV, GeoPackage or GeoParquet of points (no database)."""
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
     from geodata.lookup.files import latest_index, lookup_file
+
     try:
-        n = lookup_file(index_dir or latest_index(get_settings().state_dir), src, out, parse_date(as_of),
-                        lat_col, lon_col, progress=sys.stderr.isatty())
+        n = lookup_file(
+            index_dir or latest_index(get_settings().state_dir),
+            src,
+            out,
+            parse_date(as_of),
+            lat_col,
+            lon_col,
+            progress=sys.stderr.isatty(),
+        )
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{n} rows -> {out}")
@@ -190,23 +240,32 @@ def lookup_cmd(src, out, as_of, lat_col, lon_col, index_dir) -> None:
 
 @main.command("convert")
 @click.argument("infile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "outfile", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV to write: the input columns plus the new units and the new address")
+@click.option(
+    "-o",
+    "--output",
+    "outfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV to write: the input columns plus the new units and the new address",
+)
 @click.option("--as-of", default=None, help="date of the new units (YYYY-MM-DD; default today)")
 def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
     """Convert old addresses (CSV with an address column, optional lat/lon) to the new units, offline."""
-    from vngeo.convert import run
     from geodata.errors import GeodataError
+    from vngeo.convert import run
+
     try:
         n, stats = run(get_settings(), infile, outfile, as_of)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{n} addresses -> {outfile}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.items())))
 
+
 @main.command("export")
 @click.argument("layer", type=click.Choice(["provinces", "communes", "old_communes", "lineage"]))
-@click.option("-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]),
-              default="gpkg")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]), default="gpkg"
+)
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--crs", default=None, help="output CRS, e.g. EPSG:3405 (default CRS84); VN-2000 uses EPSG:6960")
 @click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
@@ -214,15 +273,17 @@ def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
 def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
     """Write a layer to a file (full resolution, licence and data dictionary in its metadata)."""
     import shutil
-    from etl import cluster
+
     from geodata import crs as crsmod
-    from geodata.files import exports
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
+    from geodata.files import exports
+
     workdir = exports.new_workdir()
     try:
-        path = exports.export_file(cluster.etl_url(get_settings()), layer, fmt, crsmod.parse(crs),
-                                   parse_date(as_of), province, workdir)
+        path = exports.export_file(
+            etl_url(get_settings()), layer, fmt, crsmod.parse(crs), parse_date(as_of), province, workdir
+        )
         shutil.move(str(path), out)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None
@@ -232,9 +293,11 @@ def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
 
 
 from vngeo.maps import maps_group  # noqa: E402  (vngeo maps build)
+
 main.add_command(maps_group)
 
 from vngeo.tiles import tiles as _tiles_group  # noqa: E402  (vngeo tiles build)
+
 main.add_command(_tiles_group)
 
 if __name__ == "__main__":

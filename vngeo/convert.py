@@ -1,4 +1,5 @@
 """`vngeo convert in.csv -o out.csv`: the batch conversion with the local index, no database, no network."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -6,10 +7,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from geodata.lineage.convert_batch import convert_rows, rows_from_csv, to_csv
 from geodata.dates import parse_date
-from geodata.lookup.point import Snapshot
+from geodata.lineage.convert_batch import convert_rows, rows_from_csv, to_csv
 from geodata.lookup.files import latest_index
+from geodata.lookup.point import Snapshot
 from geodata.settings import Settings
 
 

@@ -11,13 +11,12 @@ from fastapi import APIRouter, Path as PathParam, Query, Request
 from fastapi.responses import FileResponse
 
 from api.deps import AsOf
-from etl.cluster import api_url
 from geodata import crs as crsmod
 from geodata.files import store as export_store
 from geodata.files import exports
 from geodata.tiles import cache as tilecache
 from geodata.credits import ATTRIBUTION
-from geodata.settings import get_settings
+from geodata.settings import api_url, get_settings
 
 router = APIRouter(tags=["exports"])
 

@@ -13,12 +13,11 @@ from starlette.staticfiles import StaticFiles
 
 from api.deps import AsOf, Conn
 from api.routes.units import CodePath
-from etl.cluster import api_url
 from geodata.lineage import legacy_outlines
 from geodata.files import unit_download
 from geodata.views import viewer as viewer_data
 from geodata.errors import NotFound
-from geodata.settings import get_settings
+from geodata.settings import api_url, get_settings
 from maps import folium_maps
 
 router = APIRouter()

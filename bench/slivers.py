@@ -1,5 +1,6 @@
 """Sliver area between neighbouring polygons of a decoded vector tile (tile units², extent 4096);
-used by tests/test_tiles.py and bench/tiles_bench.py (needs mapbox-vector-tile and mercantile, test extras).
+used by tests/test_tiles.py and bench/tiles_bench.py; not part of the service (needs mapbox-vector-tile and
+mercantile, test extras).
 
 Overlap: area covered by two features at once. Crack: small holes in the union of the features
 (a hole bigger than 8x8 units is land no unit covers, or sea). Along the coast and among islands
@@ -9,6 +10,7 @@ hole that is land counts as a crack. A ring snapped to the tile grid may
 touch itself where a neck was narrower than a unit; such a feature is read as a renderer draws
 it, by the winding rule, not "repaired". The *_beyond_precision figures keep only slivers that
 hold a disc of half a unit: wider than rounding to the grid can make. They must be 0."""
+
 from __future__ import annotations
 
 import mapbox_vector_tile
@@ -90,6 +92,7 @@ def land_in_tile(feature_collection: dict, z: int, x: int, y: int, extent: int =
     def to_tile(xy: np.ndarray) -> np.ndarray:
         mx, my = _TO_MERCATOR.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([(mx - b.left) * scale, (my - b.bottom) * scale])
+
     geoms = [shapely.transform(shape(f["geometry"]), to_tile) for f in feature_collection["features"]]
     return shapely.union_all(shapely.make_valid(np.asarray(geoms)))
 
@@ -101,9 +104,18 @@ def _wide(parts, half_unit: float = 0.5) -> float:
 def sliver_area(tile: bytes, layer: str, land=None) -> dict:
     geoms = decoded_polygons(tile, layer)
     if not geoms:
-        return {"features": 0, "overlap": 0.0, "crack": 0.0, "overlap_beyond_precision": 0.0,
-                "crack_beyond_precision": 0.0}
+        return {
+            "features": 0,
+            "overlap": 0.0,
+            "crack": 0.0,
+            "overlap_beyond_precision": 0.0,
+            "crack_beyond_precision": 0.0,
+        }
     ov, cr = overlaps(geoms), cracks(geoms, land=land)
-    return {"features": len(geoms), "overlap": round(sum(p.area for p in ov), 2),
-            "crack": round(sum(p.area for p in cr), 2),
-            "overlap_beyond_precision": _wide(ov), "crack_beyond_precision": _wide(cr)}
+    return {
+        "features": len(geoms),
+        "overlap": round(sum(p.area for p in ov), 2),
+        "crack": round(sum(p.area for p in cr), 2),
+        "overlap_beyond_precision": _wide(ov),
+        "crack_beyond_precision": _wide(cr),
+    }
