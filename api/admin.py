@@ -30,8 +30,9 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], include_in_schema=False,
 @router.post("/refresh")
 async def refresh(request: Request):
     """Switch to the loaded dataset's lookup index now instead of at the next 2 s poll."""
-    changed = await asyncio.to_thread(request.app.state.lookup.refresh)
-    return {"changed": changed, "version": request.app.state.lookup.get().version}
+    data = request.app.state.dataset
+    changed = await data.refresh()
+    return {"changed": changed, "version": data.snapshot().version}
 
 
 def install(app: FastAPI) -> None:

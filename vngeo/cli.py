@@ -82,8 +82,9 @@ def etl_load(source: Path | None, if_changed: bool) -> None:
         raise click.ClickException(str(exc)) from None
     if report:
         _print_summary(report)
+    from geodata import db
     from geodata.lookup.point import ensure_built
-    click.echo(f"lookup index: {ensure_built(cluster.etl_url(s), s.state_dir)}")
+    click.echo(f"lookup index: {ensure_built(lambda: db.connect(s, cluster.etl_url(s)), s.state_dir)}")
 
 
 @etl.command("manifest")
@@ -216,12 +217,14 @@ def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
     import shutil
     from etl import cluster
     from geodata import crs as crsmod
+    from geodata import db
     from geodata.files import exports
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
     workdir = exports.new_workdir()
+    s = get_settings()
     try:
-        path = exports.export_file(cluster.etl_url(get_settings()), layer, fmt, crsmod.parse(crs),
+        path = exports.export_file(lambda: db.connect(s, cluster.etl_url(s)), layer, fmt, crsmod.parse(crs),
                                    parse_date(as_of), province, workdir)
         shutil.move(str(path), out)
     except GeodataError as exc:

@@ -7,17 +7,14 @@ import asyncio
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi import APIRouter, Path as PathParam, Query
 from fastapi.responses import FileResponse
 
-from api.deps import AsOf
-from etl.cluster import api_url
+from api.deps import AsOf, Data
 from geodata import crs as crsmod
 from geodata.files import store as export_store
 from geodata.files import exports
-from geodata.tiles import cache as tilecache
 from geodata.credits import ATTRIBUTION
-from geodata.settings import get_settings
 
 router = APIRouter(tags=["exports"])
 
@@ -27,7 +24,7 @@ router = APIRouter(tags=["exports"])
             responses={200: {"description": "the file (prebuilt per dataset version and period)",
                              "content": {m: {"schema": {"type": "string", "format": "binary"}}
                                          for m in sorted(set(exports.FORMATS.values()))}}})
-async def export(request: Request,
+async def export(data: Data,
                  filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
                                                     "old_communes or lineage; format gpkg, shp.zip, fgb, parquet, "
                                                     "geojson, csv, csv.zip (CSV with .csvt and .prj) or latlon.csv "
@@ -40,13 +37,12 @@ async def export(request: Request,
     layer, fmt = exports.parse_format(filename)
     exports.check_request(layer, fmt)
     out = crsmod.parse(crs)
-    settings = get_settings()
-    st = await tilecache.current_state(request.app.state, request.app.state.pool)
+    st = await data.tile_state()
     period = st.period(as_of)
     build_day = date.fromisoformat(period) if period != "start" else as_of
     if period == "start":
         period = as_of.isoformat()
-    path = await asyncio.to_thread(export_store.get_or_build, api_url(settings), settings.state_dir / "exports",
+    path = await asyncio.to_thread(export_store.get_or_build, data.connect, data.settings.state_dir / "exports",
                                    st.version, period, build_day, layer, fmt, out, province)
     name = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + f".{fmt}"
     headers = {"Content-Crs": f"<{out.uri}>", "Link": '</v1/meta>; rel="license"',

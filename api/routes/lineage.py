@@ -7,7 +7,7 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data
 from api.middleware import charge_rows
 from geodata.lineage import convert_batch
 from geodata.lineage import queries as lineage
@@ -32,24 +32,21 @@ async def legacy_unit(code: CodePath, as_of: AsOf, conn: Conn):
     return await lineage.legacy_unit(conn, code, as_of)
 
 
-def _converter(request: Request):
-    """The in-memory converter of the worker's current snapshot (no database per address)."""
-    return request.app.state.lookup.get().converter
-
 
 @router.get("/v1/convert", summary="An old address to the new units (in memory; lat/lon resolves splits)")
-async def convert_get(request: Request, as_of: AsOf,
+async def convert_get(data: Data, as_of: AsOf,
                       address: Annotated[str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'",
                                                     max_length=500)],
                       lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
                       lon: Annotated[float | None, Query(ge=-180, le=180)] = None):
-    return ORJSONResponse(_converter(request).convert(address, lat, lon, as_of))
+    # The in-memory converter of the worker's current snapshot (no database per address).
+    return ORJSONResponse(data.snapshot().converter.convert(address, lat, lon, as_of))
 
 
 @router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)")
-async def convert_post(request: Request, as_of: AsOf):
+async def convert_post(request: Request, data: Data, as_of: AsOf):
     body = await request.body()
-    conv = _converter(request)
+    conv = data.snapshot().converter
     if request.headers.get("content-type", "").startswith("text/csv"):
         try:
             text = body.decode("utf-8-sig")

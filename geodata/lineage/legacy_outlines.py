@@ -18,7 +18,6 @@ from psycopg import AsyncConnection
 from geodata.credits import ATTRIBUTION
 from geodata.settings import get_settings
 
-REFORM_DAY = "2025-07-01"
 # level: 'province' (old province code) or 'district' (old district code) of each old commune.
 OUTLINES_SQL = """
 WITH e AS (

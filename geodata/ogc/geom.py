@@ -20,6 +20,13 @@ _size = 0
 BUDGET = int(os.environ.get("VNGEO_OGC_CACHE_MB", "256")) * 1_000_000
 
 
+def clear() -> None:
+    """Forget every entry (the dataset handle calls it when a reload publishes a new version)."""
+    global _size
+    _cache.clear()
+    _size = 0
+
+
 def _put(key: tuple, value: bytes) -> None:
     global _size
     _cache[key] = value

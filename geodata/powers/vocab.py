@@ -9,7 +9,7 @@ from geodata.errors import InvalidInput
 
 # The catalogue describes the two-tier system: the day it began, and the day an instrument whose
 # effective date the sources did not confirm is taken to apply from.
-REFORM_DAY = date(2025, 7, 1)
+from geodata.dates import REFORM_DAY  # the catalogue is treated as in force from it
 
 SECTORS = ("land", "construction", "transport", "finance_budget", "planning_investment", "home_affairs",
            "agriculture_environment", "industry_trade", "education", "health", "culture_tourism", "justice",
