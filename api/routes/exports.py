@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path as PathParam, Query
 from fastapi.responses import FileResponse
 
 from api.deps import AsOf, Data
+from api.middleware import cost
 from geodata import crs as crsmod
 from geodata.files import store as export_store
 from geodata.files import exports
@@ -20,7 +21,7 @@ router = APIRouter(tags=["exports"])
 
 
 @router.get("/v1/exports/{filename}", summary="Download a layer as a file (full-resolution geometry)",
-            response_class=FileResponse,
+            response_class=FileResponse, openapi_extra=cost("exports"),
             responses={200: {"description": "the file (prebuilt per dataset version and period)",
                              "content": {m: {"schema": {"type": "string", "format": "binary"}}
                                          for m in sorted(set(exports.FORMATS.values()))}}})

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 
 from api.deps import AsOf, Conn, Data
-from api.middleware import charge_rows
+from api.middleware import charge_rows, cost
 from geodata.lineage import convert_batch
 from geodata.lineage import queries as lineage
 from geodata.lineage import layers as lineage_layers
@@ -43,7 +43,8 @@ async def convert_get(data: Data, as_of: AsOf,
     return ORJSONResponse(data.snapshot().converter.convert(address, lat, lon, as_of))
 
 
-@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)")
+@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)",
+             openapi_extra=cost("batch"))
 async def convert_post(request: Request, data: Data, as_of: AsOf):
     body = await request.body()
     conv = data.snapshot().converter

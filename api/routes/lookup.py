@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import AsOf, Data
+from api.middleware import cost
 from api.responses import JSON
 from geodata.lookup import batch
 from geodata.errors import InvalidInput, NotFound, TooLarge
@@ -31,13 +32,13 @@ async def lookup(data: Data, as_of: AsOf,
 
 
 @router.post("/v1/lookup", summary="Batch lookup: JSON {\"points\": [[lon, lat], ...]} or a CSV upload",
-             openapi_extra={"requestBody": {"required": True, "content": {
+             openapi_extra=cost("batch", requestBody={"required": True, "content": {
                  "application/json": {"schema": {"type": "object", "required": ["points"], "properties": {
                      "points": {"type": "array", "minItems": 1, "maxItems": batch.MAX_POINTS, "items": {
                          "type": "array", "minItems": 2, "maxItems": 2,
                          "items": {"type": "number"}}}}},
                      "example": {"points": [[105.8522, 21.0288], [109.4, 12.2]]}},
-                 "text/csv": {"schema": {"type": "string"}, "example": "id,lat,lon\n1,21.0288,105.8522\n"}}}})
+                 "text/csv": {"schema": {"type": "string"}, "example": "id,lat,lon\n1,21.0288,105.8522\n"}}}))
 async def lookup_batch(request: Request, data: Data, as_of: AsOf,
                        format: Annotated[Literal["full", "codes"], Query(
                            description="full: one answer per point; codes: parallel arrays of codes")] = "full",

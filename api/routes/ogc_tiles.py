@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import Data, OgcTileDay
+from api.middleware import cost
 from api.routes.tiles import MVT, serve_tile
 from geodata.ogc import documents as ogc
 from geodata.tiles import tilejson
@@ -77,7 +78,7 @@ async def collection_tileset(request: Request, data: Data, collectionId: Collect
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
-            response_class=Response,
+            response_class=Response, openapi_extra=cost("tiles"),
             summary="A vector tile (OGC API – Tiles; the same tile as /v1/tiles/{layer}/{z}/{x}/{y}.mvt)",
             responses={200: {"content": {MVT: {}}}, 204: {"description": "empty tile"},
                        304: {"description": "not modified (If-None-Match)"}})

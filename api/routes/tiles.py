@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import AsOf, AsOfDay, Data, Day
 from api.compression import compress, tile_encoding
-from api.middleware import charge
+from api.middleware import charge, cost
 from geodata.views import layers
 from geodata.tiles import cache as tilecache
 from geodata.tiles import tilejson
@@ -92,6 +92,7 @@ async def tile_json(request: Request, data: Data, layer: LayerPath, day: AsOfDay
 
 
 @hot_router.get("/v1/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, summary="A vector tile (MVT)",
+                openapi_extra=cost("tiles"),
             responses={200: {"content": {MVT: {}}, "description": "the tile"}, 204: {"description": "empty tile"},
                        304: {"description": "not modified (If-None-Match)"}})
 async def tile(request: Request, data: Data, layer: LayerPath, z: Z, x: X, y: Y, day: AsOfDay):

@@ -11,6 +11,7 @@ from psycopg.rows import dict_row
 from starlette.staticfiles import StaticFiles
 
 from api.deps import AsOf, Conn, Data
+from api.middleware import cost
 from api.routes.units import CodePath
 from geodata.dataset import Dataset
 from geodata.lineage import legacy_outlines
@@ -113,7 +114,7 @@ async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, co
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/v1/units/{code}/download", tags=["units"],
+@router.get("/v1/units/{code}/download", tags=["units"], openapi_extra=cost("exports"),
             summary="One unit (a province: with its communes) as GeoJSON or GeoPackage, full resolution, with credits")
 async def download(code: CodePath, as_of: AsOf, conn: Conn,
                    format: Literal["geojson", "gpkg"] = "geojson",
