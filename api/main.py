@@ -48,7 +48,7 @@ for r in (lookup.router, tile_routes.hot_router, meta.router, units.router, sear
     app.include_router(r)
 app.include_router(powers_routes.router)
 app.include_router(lineage_routes.router)
-app.include_router(tile_routes.router)   # after lineage: its fixed /v1/layers paths first
+app.include_router(tile_routes.router)   # /v1/layers paths are disjoint (path convertors): any order
 app.include_router(ogc_tiles.router)
 app.include_router(viewer.router)
 app.include_router(docs_routes.router)

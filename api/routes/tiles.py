@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import re
+
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import AsOf, AsOfDay, Data, Day
 from api.compression import compress, tile_encoding
@@ -27,6 +30,23 @@ LayerPath = Annotated[str, Path(description="provinces, communes, legacy-commune
 Z = Annotated[int, Path(description="zoom level (0-22; TileJSON advertises 0-14, clients overzoom)")]
 X = Annotated[int, Path(description="column, 0 to 2^z - 1")]
 Y = Annotated[int, Path(description="row from the top (XYZ), 0 to 2^z - 1")]
+
+
+class _UnitLayer(StringConvertor):
+    """{layer:unit_layer}: only the unit layers (provinces, communes), so /v1/layers/{layer}.geojson
+    never matches the lineage layers' fixed paths (api/routes/lineage.py) whatever the order in which
+    the routers are registered."""
+    regex = "|".join(re.escape(name) for name in layers.LEVELS)
+
+
+class _OtherLayer(StringConvertor):
+    """{layer:other_layer}: any name but the GeoJSON layers served (a clear 404 for the rest)."""
+    regex = (r"(?!(?:" + "|".join(re.escape(n) for n in (*layers.LEVELS, *layers.LINEAGE_LAYERS))
+             + r")\.geojson$)[^/]+")
+
+
+register_url_convertor("unit_layer", _UnitLayer())
+register_url_convertor("other_layer", _OtherLayer())
 
 
 def _cache_control(explicit_date: bool) -> str:
@@ -99,7 +119,7 @@ async def tile(request: Request, data: Data, layer: LayerPath, z: Z, x: X, y: Y,
     return await serve_tile(request, data, layer, z, x, y, day)
 
 
-@router.get("/v1/layers/{layer}.geojson", response_class=Response,
+@router.get("/v1/layers/{layer:unit_layer}.geojson", response_class=Response,
             summary="Provinces or communes as GeoJSON (any day; province, bbox, simplified for a zoom)",
             responses={200: {"content": {GEOJSON: {}}}})
 async def layer_geojson(data: Data, layer: Annotated[str, Path(description="provinces or communes")],
@@ -115,3 +135,8 @@ async def layer_geojson(data: Data, layer: Annotated[str, Path(description="prov
     async with data.connection() as conn:
         body = await layers.layer_geojson(conn, layer, as_of, province, bbox, simplify, st.first_geometry_day)
     return Response(body, media_type=GEOJSON)
+
+
+@router.get("/v1/layers/{layer:other_layer}.geojson", include_in_schema=False)
+async def unknown_layer(layer: str):
+    raise NotFound(f"no layer {layer!r}; GeoJSON layers: {', '.join((*layers.LEVELS, *layers.LINEAGE_LAYERS))}")
