@@ -62,7 +62,7 @@ class Dataset:
         self.tiles = tilecache.TileState()
         self.tile_cache = (tilecache.TileCache(settings.state_dir / "tiles") if settings.tile_cache
                            else tilecache.NoCache())
-        self._refreshing = asyncio.Lock()
+        self._refreshing, self._reading_tiles = asyncio.Lock(), asyncio.Lock()
 
     # --- the database, one way, async or sync -------------------------------------------------
     def connection(self):
@@ -101,8 +101,14 @@ class Dataset:
         return self.facts
 
     async def tile_state(self) -> tilecache.TileState:
-        """The tile state of the loaded version (period breaks, power counts), kept fresh by the poller."""
-        await self.loaded()
+        """The tile state of the loaded version (period breaks, power counts): read once per version,
+        by the poller as soon as it sees the version (or here, by the first request that needs it)."""
+        facts = await self.loaded()
+        if self.tiles.version != facts.version:
+            async with self._reading_tiles:   # one read; the other requests wait for it
+                if self.tiles.version != facts.version:
+                    async with self.connection() as conn:
+                        self.tiles = await tilecache.read_state(conn, facts.version)
         return self.tiles
 
     # --- following reloads --------------------------------------------------------------------
@@ -120,17 +126,22 @@ class Dataset:
         await self.pool.close()
 
     async def refresh(self, lookup: bool = True) -> bool:
-        """Read the loaded version; when it changed, read its facts and tile state and (lookup=True)
-        open its lookup snapshot. One refresh at a time; returns whether anything changed."""
+        """Read the loaded version; when it changed, read its facts (a few ms), then its tile state
+        (~0.5 s) and (lookup=True) open its lookup snapshot. One refresh at a time; returns whether
+        anything changed."""
         async with self._refreshing:
             async with self.connection() as conn:
                 version = await read_version(conn)
                 changed = version is not None and version != self.version
                 if changed:
                     row = await (await conn.execute(FACTS_SQL)).fetchone()
-                    tiles = await tilecache.read_state(conn, version)
-                    self.tiles, self.facts = tiles, Facts(version, row["reform_day"], row["first_geometry_day"])
+                    self.facts = Facts(version, row["reform_day"], row["first_geometry_day"])
                     ogc_geom.clear()   # keyed on the version anyway: free the old version's memory
+            if changed:
+                try:
+                    await self.tile_state()
+                except Exception as exc:   # read again by the next request that needs it
+                    log.warning("tile state of %s not read: %s", version, exc)
             if lookup and version is not None and (self.lookup.current is None
                                                    or self.lookup.current.version != version):
                 changed = await asyncio.to_thread(self.lookup.refresh) or changed

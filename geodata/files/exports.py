@@ -150,7 +150,30 @@ def export_file(connect: Connect, layer: str, fmt: str, out: crsmod.Crs, as_of: 
     q = items.Query(as_of=as_of, crs=out, props=props)
     meta = _metadata(c, out, as_of, province)
     long_texts: list | None = [] if fmt == "shp.zip" else None
-    reader = pa.RecordBatchReader.from_batches(_schema(c, fmt), _batches(connect, c, q, fmt, long_texts))
+    failed: list[psycopg.Error] = []
+    reader = pa.RecordBatchReader.from_batches(_schema(c, fmt), _kept(_batches(connect, c, q, fmt, long_texts), failed))
+    try:
+        return _write(reader, layer, fmt, c, out, meta, as_of, province, workdir, long_texts)
+    except (RuntimeError, pa.ArrowException):
+        # GDAL and Arrow report an error inside the batch stream as their own ("Error while accessing
+        # batch from stream"): the database's error (a query over the statement timeout, the database
+        # going away) is what happened, and the API answers it with 503.
+        if failed:
+            raise failed[0] from None
+        raise
+
+
+def _kept(batches, failed: list):
+    """The batches, remembering a database error raised while reading them (see export_file)."""
+    try:
+        yield from batches
+    except psycopg.Error as exc:
+        failed.append(exc)
+        raise
+
+
+def _write(reader, layer: str, fmt: str, c: items.Collection, out: crsmod.Crs, meta: dict, as_of: date,
+           province: str | None, workdir: Path, long_texts: list | None) -> Path:
     base = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "")
     if fmt == "parquet":
         return _parquet(reader, workdir / f"{base}.parquet", c, out, meta)
