@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data
 from api.routes.viewer import STATIC, VIEWER_CSP, _headers
 from geodata.powers import dashboard
 from geodata.powers import scale as dashboard_scale
@@ -32,8 +32,8 @@ async def page():
 
 
 @router.get("/v1/dashboard/matrix", summary="Sectors x levels: powers in force on a date, by mechanism and origin")
-async def matrix(as_of: AsOf, conn: Conn):
-    return await dashboard.matrix(conn, as_of)
+async def matrix(as_of: AsOf, conn: Conn, data: Data):
+    return await dashboard.matrix(conn, as_of, (await data.loaded()).reform_day)
 
 
 @router.get("/v1/dashboard/cell", summary="The powers in force behind one cell of the matrix (or any slice of it)")
@@ -47,9 +47,11 @@ async def cell(as_of: AsOf, conn: Conn, sector: Sector = None,
 
 
 @router.get("/v1/dashboard/series", summary="Powers in force per level over time (a step series)")
-async def series(conn: Conn, from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+async def series(conn: Conn, data: Data,
+                 from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                                    description="first day (default: the reform day)")] = None,
                  to: DateQ = None):
-    start = parse_date(from_, "from") if from_ else dashboard.REFORM_DAY
+    start = parse_date(from_, "from") if from_ else (await data.loaded()).reform_day
     end = parse_date(to, "to") if to else date(2027, 6, 30)
     return await dashboard.series(conn, start, end)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from datetime import timedelta
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data
 from api.routes.units import GEOJSON, CodePath
 from geodata.powers import events as power_events
 from geodata.powers import catalogue as powers
@@ -28,8 +28,10 @@ Search = Annotated[str | None, Query(description="words in Vietnamese or English
 
 
 @router.get("/v1/units/{code}/powers", summary="The powers a unit holds on a date, grouped by sector")
-async def unit_powers(code: CodePath, as_of: AsOf, conn: Conn, sector: Sector = None, mechanism: Mechanism = None):
-    return await powers.unit_powers(conn, code, as_of, sector=sector, mechanism=mechanism)
+async def unit_powers(code: CodePath, as_of: AsOf, conn: Conn, data: Data, sector: Sector = None,
+                      mechanism: Mechanism = None):
+    return await powers.unit_powers(conn, code, as_of, reform_day=(await data.loaded()).reform_day, sector=sector,
+                                    mechanism=mechanism)
 
 
 @router.get("/v1/powers", summary="The catalogue of powers, filtered and searchable")
@@ -60,12 +62,13 @@ async def power_events_route(conn: Conn, from_: Annotated[str | None, Query(
 
 @router.get("/v1/powers/{id}", summary="One power and the units holding it on a date (geojson: their polygons)")
 async def get_power(id: Annotated[str, Path(examples=["p001"], max_length=20)], as_of: AsOf, conn: Conn,
-                    format: Literal["json", "geojson"] = "json"):
+                    data: Data, format: Literal["json", "geojson"] = "json"):
+    reform_day = (await data.loaded()).reform_day
     if format == "geojson":
-        power = await powers.get_power(conn, id, as_of, geometry="simplified")
+        power = await powers.get_power(conn, id, as_of, geometry="simplified", reform_day=reform_day)
         units = power.pop("units")
         return Response(feature_collection(units, extra={"power": power}), media_type=GEOJSON)
-    return await powers.get_power(conn, id, as_of)
+    return await powers.get_power(conn, id, as_of, reform_day=reform_day)
 
 
 @router.get("/v1/instruments", summary="The legal instruments of the catalogue")
