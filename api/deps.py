@@ -87,6 +87,25 @@ async def ogc_tile_day(
     return Day(parse_instant(datetime, as_of, one_day=True), bool(datetime or as_of))
 
 
+def optional_day(name: str, description: str | None = None, examples: list[str] | None = None):
+    """A dependency for an optional day parameter `name` (since, until, from, to): Day(None, False)
+    when absent, so the route applies its own documented default."""
+    # The Query as a default, not in Annotated: annotations are strings here (postponed evaluation)
+    # and could not see this function's locals.
+    async def day(value: str | None = Query(None, alias=name, pattern=DAY_PATTERN, description=description,
+                                            examples=examples)) -> Day:
+        return Day(parse_date(value, name) if value else None, bool(value))
+    return day
+
+
+def required_day(name: str, description: str | None = None, examples: list[str] | None = None):
+    """A dependency for a required day parameter `name`."""
+    async def day(value: str = Query(alias=name, pattern=DAY_PATTERN, description=description,
+                                     examples=examples)) -> Day:
+        return Day(parse_date(value, name), True)
+    return day
+
+
 Conn = Annotated[AsyncConnection, Depends(connection)]
 AsOf = Annotated[date, Depends(as_of_date)]             # the day (today when not given)
 AsOfDay = Annotated[Day, Depends(as_of_day)]            # the day and whether it was given

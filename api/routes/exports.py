@@ -39,10 +39,8 @@ async def export(data: Data,
     exports.check_request(layer, fmt)
     out = crsmod.parse(crs)
     st = await data.tile_state()
-    period = st.period(as_of)
-    build_day = date.fromisoformat(period) if period != "start" else as_of
-    if period == "start":
-        period = as_of.isoformat()
+    build_day = st.period_start(as_of) or as_of   # every day of a period gives the same file
+    period = build_day.isoformat()
     path = await asyncio.to_thread(export_store.get_or_build, data.connect, data.settings.state_dir / "exports",
                                    st.version, period, build_day, layer, fmt, out, province)
     name = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + f".{fmt}"

@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 
-from api.deps import AsOf, Conn, Data
+from api.deps import AsOf, Conn, Data, Day, optional_day, required_day
 from api.middleware import charge_rows, cost
 from geodata.lineage import convert_batch
 from geodata.lineage import queries as lineage
 from geodata.lineage import layers as lineage_layers
-from geodata.dates import parse_date, today
+from geodata.dates import today
 from geodata.errors import InvalidInput
 
 router = APIRouter(tags=["lineage"])
@@ -69,10 +69,10 @@ async def convert_post(request: Request, data: Data, as_of: AsOf):
 
 @router.get("/v1/changes", summary="Every change to units in a window (merged, split, retyped, renamed, created)")
 async def changes(conn: Conn,
-                  since: Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-01-01"])],
-                  until: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                  since: Annotated[Day, Depends(required_day("since", examples=["2026-01-01"]))],
+                  until: Annotated[Day, Depends(optional_day("until", "last day, included (default: today)"))],
                   level: Annotated[str | None, Query(pattern="^(province|district|commune)$")] = None):
-    return await lineage.changes(conn, parse_date(since, "since"), parse_date(until, "until") if until else today(), level)
+    return await lineage.changes(conn, since.value, until.value or today(), level)
 
 
 @router.get("/v1/layers/lineage.geojson", summary="Old commune centres and lines to their successors (GeoJSON)")

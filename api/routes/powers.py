@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from datetime import timedelta
 
-from api.deps import AsOf, Conn, Data
+from api.deps import AsOf, Conn, Data, Day, optional_day
 from api.routes.units import GEOJSON, CodePath
 from geodata.powers import events as power_events
 from geodata.powers import catalogue as powers
 from geodata.units import stats
-from geodata.dates import parse_date
+from geodata.dates import today
 from geodata.geojson import feature_collection
 
 router = APIRouter(tags=["powers"])
@@ -50,13 +50,13 @@ async def list_powers(as_of: AsOf, conn: Conn, sector: Sector = None, level: Lev
 
 
 @router.get("/v1/powers/events", summary="Powers starting, ending or moving between two dates, by day")
-async def power_events_route(conn: Conn, from_: Annotated[str | None, Query(
-        alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day (default: today)",
-        examples=["2026-01-01"])] = None, to: Annotated[str | None, Query(
-        pattern=r"^\d{4}-\d{2}-\d{2}$", description="last day, included (default: from + 365 days)",
-        examples=["2027-03-01"])] = None):
-    start = parse_date(from_, "from")
-    end = parse_date(to, "to") if to else start + timedelta(days=365)
+async def power_events_route(
+        conn: Conn,
+        from_: Annotated[Day, Depends(optional_day("from", "first day (default: today)", ["2026-01-01"]))],
+        to: Annotated[Day, Depends(optional_day("to", "last day, included (default: from + 365 days)",
+                                                ["2027-03-01"]))]):
+    start = from_.value or today()
+    end = to.value or start + timedelta(days=365)
     return await power_events.events(conn, start, end)
 
 

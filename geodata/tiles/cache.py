@@ -37,9 +37,14 @@ class TileState:
     has_powers: bool = False
     powers: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def period(self, d: date) -> str:
+    def period_start(self, d: date) -> date | None:
+        """The first day of the period holding d (None: before the first break)."""
         i = bisect.bisect_right(self.breaks, d)
-        return self.breaks[i - 1].isoformat() if i else "start"
+        return self.breaks[i - 1] if i else None
+
+    def period(self, d: date) -> str:
+        start = self.period_start(d)
+        return start.isoformat() if start else "start"
 
 
 async def read_state(conn: AsyncConnection, version: str) -> TileState:
