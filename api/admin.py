@@ -4,7 +4,6 @@ The API's database role is read-only, so nothing here can write data; loads run 
 (`vngeo etl load`). Other routes that need the gate (a tile cache purge) depend on `require_admin`."""
 from __future__ import annotations
 
-import asyncio
 import hmac
 from typing import Annotated
 

@@ -4,7 +4,6 @@ streams it from disk at once (with Range and HEAD, as any static file)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path as PathParam, Query

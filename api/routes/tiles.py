@@ -2,7 +2,6 @@
 is in geodata/tiles/mvt.py and geodata/views/layers.py, the cache in geodata/tiles/cache.py."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import re
