@@ -72,26 +72,26 @@ async def serve_tile(request: Request, data: Data, layer_name: str, z: int, x: i
     if tag[1:-1] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     cache, key = data.tile_cache, (st.version, layer.name, period, z, x, y)
-    data = cache.get(key, encoding) if encoding else None
-    if data is None:
-        data = cache.get(key)
-        headers["X-Tile-Cache"] = "hit" if data is not None else "miss"
-        if data is None:
-            charge(request, "tiles")  # a cold tile costs PostGIS work: per-client rate limit, 429 + Retry-After
+    body = cache.get(key, encoding) if encoding else None
+    if body is None:
+        body = cache.get(key)
+        headers["X-Tile-Cache"] = "hit" if body is not None else "miss"
+        if body is None:
+            charge(request, "tiles")  # a cold body costs PostGIS work: per-client rate limit, 429 + Retry-After
             async with data.connection() as conn:
                 powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
-                data = await tiles.render(conn, layer, z, x, y, d, powers)
-            cache.put(key, data)
-        if data and encoding:   # compressed once, then served from the cache like the identity tile
-            data = compress(data, encoding)
-            cache.put(key, data, encoding)
+                body = await tiles.render(conn, layer, z, x, y, d, powers)
+            cache.put(key, body)
+        if body and encoding:   # compressed once, then served from the cache like the identity body
+            body = compress(body, encoding)
+            cache.put(key, body, encoding)
     else:
         headers["X-Tile-Cache"] = "hit"
-    if not data:
-        return Response(status_code=204, headers=headers)  # an empty tile: MapLibre draws nothing
+    if not body:
+        return Response(status_code=204, headers=headers)  # an empty body: MapLibre draws nothing
     if encoding:
         headers["Content-Encoding"] = encoding
-    return Response(data, media_type=MVT, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)
 
 
 @router.get("/v1/tiles", summary="The tile layers and their TileJSON")
