@@ -99,8 +99,8 @@ async def seats_geojson(as_of: AsOf, conn: Conn):
 
 @router.get("/viewer/legacy-outlines.geojson", tags=["viewer"],
             summary="Old provinces and districts as outlines, only where the lineage gives them exactly")
-async def legacy_outlines_geojson(conn: Conn):
-    return Response(await legacy_outlines.outlines(conn), media_type="application/geo+json",
+async def legacy_outlines_geojson(conn: Conn, data: Data):
+    return Response(await legacy_outlines.outlines(conn, (await data.loaded()).version), media_type="application/geo+json",
                     headers={"Cache-Control": "max-age=300"})
 
 
@@ -109,8 +109,8 @@ async def legacy_outlines_geojson(conn: Conn):
             responses={503: {"description": "the database is not answering, or this generation's polygons (built "
                              "once per dataset, then cached) took longer than the build's time limit on a busy "
                              "server; retry after Retry-After seconds"}})
-async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn):
-    body = await viewer_data.units_geojson(conn, as_of, level[:-1])
+async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn, data: Data):
+    body = await viewer_data.units_geojson(conn, as_of, level[:-1], (await data.loaded()).version)
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
 
 

@@ -136,10 +136,10 @@ _BUILDING = asyncio.Lock()
 BUILD_TIMEOUT_MS = 120_000
 
 
-async def units_geojson(conn: AsyncConnection, as_of: date, level: str) -> bytes:
-    """The polygons of a day with the vector tiles' properties (fallback layer), cached per dataset."""
-    version = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-    key = (version["version"] if version else None, as_of, level)
+async def units_geojson(conn: AsyncConnection, as_of: date, level: str, version: str) -> bytes:
+    """The polygons of a day with the vector tiles' properties (fallback layer), cached per dataset
+    version (the dataset handle's, geodata/dataset.py)."""
+    key = (version, as_of, level)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
