@@ -87,10 +87,11 @@ async def get_instrument(id: Annotated[str, Path(examples=["nd-151-2025"], max_l
 
 
 @router.get("/v1/compare", summary="Powers one unit holds and the other does not, side by side")
-async def compare(as_of: AsOf, conn: Conn,
+async def compare(as_of: AsOf, conn: Conn, data: Data,
                   units: Annotated[str, Query(description="two unit codes, comma-separated",
                                               examples=["00070,31078"], max_length=40)]):
-    return await powers.compare(conn, [c.strip() for c in units.split(",")], as_of)
+    return await powers.compare(conn, [c.strip() for c in units.split(",")], as_of,
+                                reform_day=(await data.loaded()).reform_day)
 
 
 @router.get("/v1/stats", summary="Population, area and density of units on a date; communes and powers per province")

@@ -342,7 +342,7 @@ def _brief(h: dict) -> dict:
     return out
 
 
-async def compare(conn: AsyncConnection, codes: list[str], as_of: date) -> dict:
+async def compare(conn: AsyncConnection, codes: list[str], as_of: date, *, reform_day: date) -> dict:
     """The powers one unit holds (own or inherited) and the other does not, side by side per sector."""
     if len(codes) != 2 or codes[0] == codes[1]:
         raise InvalidInput("units must name two different unit codes, e.g. units=00070,31078", parameter="units")
@@ -358,5 +358,5 @@ async def compare(conn: AsyncConnection, codes: list[str], as_of: date) -> dict:
         "shared": len(held[0].keys() & held[1].keys()),
         "sectors": [{"sector": s, "only_in": {c: [_brief(h) for h in only[c] if h["sector"] == s] for c in codes}}
                     for s in sectors],
-        "notes": _notes([*held[0].values(), *held[1].values()], as_of),
+        "notes": _notes([*held[0].values(), *held[1].values()], as_of, reform_day),
     }
