@@ -93,7 +93,7 @@ async def conformance(request: Request, f: Format = None):
 @router.get("/collections", summary="The collections", dependencies=[_known(COMMON)])
 async def collections(request: Request, conn: Conn, data: Data, day: OgcDay, f: Format = None):
     extents = {cid: await items.extent(conn, c, day.value) for cid, c in items.COLLECTIONS.items()}
-    doc = ogc.collections_doc(_base(request), extents, (await data.tile_state()).first_geometry_day)
+    doc = ogc.collections_doc(_base(request), extents, (await data.loaded()).first_geometry_day)
     return HTMLResponse(ogc_html.collections(doc)) if _html(request, f) else JSON(doc)
 
 
@@ -102,7 +102,7 @@ async def collection(request: Request, collectionId: CollectionId, conn: Conn, d
                      f: Format = None):
     c = items.get(collectionId)
     bbox = await items.extent(conn, c, day.value)
-    doc = ogc.collection_doc(_base(request), c, bbox, (await data.tile_state()).first_geometry_day)
+    doc = ogc.collection_doc(_base(request), c, bbox, (await data.loaded()).first_geometry_day)
     return HTMLResponse(ogc_html.collection(doc)) if _html(request, f) else JSON(doc)
 
 

@@ -71,7 +71,7 @@ async def collection_tilesets(request: Request, collectionId: CollectionId):
 async def collection_tileset(request: Request, data: Data, collectionId: CollectionId, tileMatrixSetId: str):
     lay = _layer(collectionId)
     _tms(tileMatrixSetId)
-    st = await data.tile_state()
+    st = await data.loaded()
     async with data.connection() as conn:
         bbox = await tilejson.bounds(conn, max(today(), st.first_geometry_day or today()))
     return tilejson.ogc_tileset(lay, _base(request), bbox, collectionId)

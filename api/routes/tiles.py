@@ -104,7 +104,7 @@ async def tile_json(request: Request, data: Data, layer: LayerPath, day: AsOfDay
     """as_of pins the tiles to that day (default: today)."""
     lay = tiles.get_layer(layer)
     d = day.value
-    st = await data.tile_state()
+    st = await data.loaded()
     async with data.connection() as conn:
         bbox = await tilejson.bounds(conn, max(d, st.first_geometry_day or d))
     return tilejson.tilejson(lay, str(request.base_url).rstrip("/"), bbox, d if day.given else None, st.version)
@@ -130,7 +130,7 @@ async def layer_geojson(data: Data, layer: Annotated[str, Path(description="prov
                         simplify: Annotated[str | None, Query(
                             description="zoom level 0-22: boundaries simplified for it, shared edges once; "
                                         "none (default): full resolution", examples=["5"])] = None):
-    st = await data.tile_state()
+    st = await data.loaded()
     async with data.connection() as conn:
         body = await layers.layer_geojson(conn, layer, as_of, province, bbox, simplify, st.first_geometry_day)
     return Response(body, media_type=GEOJSON)

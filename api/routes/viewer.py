@@ -146,7 +146,7 @@ def _build_map(data: Dataset, version: str, code: str, as_of) -> Path:
 @router.get("/maps/{code}.html", include_in_schema=False)
 async def folium_map(code: Annotated[str, PathParam(pattern=r"^(vn|\d{2})$", max_length=2)], as_of: AsOf,
                      data: Data):
-    version = (await data.tile_state()).version
+    version = (await data.loaded()).version
     try:
         path = await asyncio.to_thread(_build_map, data, version, code, as_of)
     except LookupError:
