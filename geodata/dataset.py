@@ -60,6 +60,7 @@ class Dataset:
         self.lookup = SnapshotHolder(self.connect, settings.state_dir)
         self.facts: Facts | None = None
         self.tiles = tilecache.TileState()
+        self.ogc_geometry = ogc_geom.GeometryCache(settings.ogc_cache_mb * 1_000_000)
         self.tile_cache = (tilecache.TileCache(settings.state_dir / "tiles") if settings.tile_cache
                            else tilecache.NoCache())
         self._refreshing, self._reading_tiles = asyncio.Lock(), asyncio.Lock()
@@ -136,7 +137,8 @@ class Dataset:
                 if changed:
                     row = await (await conn.execute(FACTS_SQL)).fetchone()
                     self.facts = Facts(version, row["reform_day"], row["first_geometry_day"])
-                    ogc_geom.clear()   # keyed on the version anyway: free the old version's memory
+                    # Keyed on the version anyway: a new cache frees the old version's memory.
+                    self.ogc_geometry = ogc_geom.GeometryCache(self.settings.ogc_cache_mb * 1_000_000)
             if changed:
                 try:
                     await self.tile_state()

@@ -131,7 +131,7 @@ FEATURE = {200: {"description": "GeoJSON (f=json, the default) or HTML (f=html o
 @router.get("/collections/{collectionId}/items", summary="Features, paged by code",
             dependencies=[_known(ITEMS_PARAMS)], response_class=Response, responses=FEATURES)
 async def get_items(
-        request: Request, collectionId: CollectionId, conn: Conn, day: OgcDay, f: Format = None,
+        request: Request, collectionId: CollectionId, conn: Conn, data: Data, day: OgcDay, f: Format = None,
         bbox: Annotated[str | None, Query(description="min x, min y, max x, max y in bbox-crs axis order",
                                           examples=["105.8,21.0,105.9,21.1"], max_length=200)] = None,
         bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox (default CRS84)",
@@ -165,7 +165,7 @@ async def get_items(
     def page_url(off: int, f: str | None = None) -> str:
         extra = {"offset": off, "limit": q.limit, **({"f": f} if f else {})}
         return str(request.url.include_query_params(**extra))
-    body = ogc.feature_collection(rows, matched, c, q, str(request.url), page_url)
+    body = ogc.feature_collection(rows, matched, c, q, str(request.url), page_url, data.ogc_geometry)
     if _html(request, f):
         return HTMLResponse(ogc_html.features(body, c.title))
     return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})
@@ -174,11 +174,12 @@ async def get_items(
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature",
             dependencies=[_known(COMMON | {"crs"})], response_class=Response, responses=FEATURE)
 async def get_item(request: Request, collectionId: CollectionId,
-                   featureId: Annotated[str, Path(max_length=40)], conn: Conn, day: OgcDay, f: Format = None,
+                   featureId: Annotated[str, Path(max_length=40)], conn: Conn, data: Data, day: OgcDay,
+                   f: Format = None,
                    crs: Annotated[str | None, Query(max_length=80)] = None):
     c = items.get(collectionId)
     q = items.Query(as_of=day.value, crs=crsmod.parse(crs))
-    body = ogc.feature(await items.fetch_one(conn, c, featureId, q), c, q, _base(request))
+    body = ogc.feature(await items.fetch_one(conn, c, featureId, q), c, q, _base(request), data.ogc_geometry)
     if _html(request, f):
         return HTMLResponse(ogc_html.feature(body, c.title))
     return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})

@@ -154,9 +154,10 @@ def parse_bbox(text: str | None, bbox_crs: str | None) -> tuple | None:
     return crsmod.bbox_to_crs84(numbers, src)
 
 
-def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs) -> list[dict]:
+def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs,
+                   cache: ogc_geom.GeometryCache) -> list[dict]:
     geoms = ([r["geometry"].encode() if r["geometry"] else None for r in rows] if items.in_database(out)
-             else ogc_geom.geojson_in(rows, c.id, out))
+             else ogc_geom.geojson_in(rows, c.id, out, cache))
     feats = []
     for r, g in zip(rows, geoms):
         props = {k: r[k] for k in c.props}
@@ -166,8 +167,9 @@ def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs) -> li
 
 
 def feature_collection(rows: list[dict], matched: int, c: items.Collection, q: items.Query,
-                       self_url: str, page_url) -> bytes:
-    """page_url(offset) -> the URL of another page with the same parameters."""
+                       self_url: str, page_url, cache: ogc_geom.GeometryCache) -> bytes:
+    """page_url(offset) -> the URL of another page with the same parameters; cache: the dataset
+    handle's geometry cache (geodata/dataset.py)."""
     links = [link(self_url, "self", GEOJSON, "this page"),
              link(page_url(q.offset, f="html"), "alternate", HTML, "this page as HTML")]
     if q.offset + len(rows) < matched and rows:
@@ -176,12 +178,12 @@ def feature_collection(rows: list[dict], matched: int, c: items.Collection, q: i
         links.append(link(page_url(max(0, q.offset - q.limit)), "prev", GEOJSON, "previous page"))
     doc = {"type": "FeatureCollection", "timeStamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "numberMatched": matched, "numberReturned": len(rows), "as_of": q.as_of.isoformat(),
-           "attribution": ATTRIBUTION, "links": links, "features": _feature_bytes(rows, c, q.crs)}
+           "attribution": ATTRIBUTION, "links": links, "features": _feature_bytes(rows, c, q.crs, cache)}
     return orjson.dumps(doc)
 
 
-def feature(row: dict, c: items.Collection, q: items.Query, base: str) -> bytes:
-    f = _feature_bytes([row], c, q.crs)[0]
+def feature(row: dict, c: items.Collection, q: items.Query, base: str, cache: ogc_geom.GeometryCache) -> bytes:
+    f = _feature_bytes([row], c, q.crs, cache)[0]
     url = f"{base}/ogc/collections/{c.id}/items/{row['fid']}"
     f["links"] = [link(url, "self", GEOJSON), link(f"{url}?f=html", "alternate", HTML),
                   link(f"{base}/ogc/collections/{c.id}", "collection", JSON, c.title)]
