@@ -78,3 +78,35 @@ def test_batch_body_limit_follows_the_setting(tight):
     r = httpx.post(url, content=b"x" * (BATCH_LIMIT + 1), headers={"content-type": "text/plain"}, timeout=120)
     body = assert_problem(r, 413, "over the limit")
     assert body["limit"] == BATCH_LIMIT
+
+
+@pytest.mark.parametrize("method, path, query, expected", [
+    ("POST", "/v1/lookup", b"", "batch"), ("GET", "/v1/lookup", b"lat=21&lon=105", None),
+    ("POST", "/v1/convert", b"", "batch"), ("GET", "/v1/convert", b"address=x", None),
+    ("GET", "/v1/exports/communes.gpkg", b"", "exports"), ("HEAD", "/v1/exports/communes.gpkg", b"", "exports"),
+    ("GET", "/v1/units/00070/download", b"format=gpkg", "exports"),
+    ("GET", "/v1/units", b"geometry=full", "exports"), ("GET", "/v1/units", b"geometry=simplified", None),
+    ("GET", "/v1/provinces/01/communes", b"geometry=full&limit=5", "exports"),
+    ("GET", "/v1/units/00070", b"", None), ("GET", "/v1/tiles/communes/10/813/454.mvt", b"", None),
+])
+def test_cost_classes_come_from_the_routes(method, path, query, expected):
+    """The guard charges by the class each route declares (x-cost-class in the OpenAPI document),
+    not by URL patterns; tiles are charged inside their route, on a cache miss only."""
+    from api.main import app
+    from api.middleware import CostTable
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "headers": []}
+    assert CostTable(app).of(scope) == expected
+    declared = {(p, m): op["x-cost-class"]["class"] for p, item in app.openapi()["paths"].items()
+                for m, op in item.items() if isinstance(op, dict) and "x-cost-class" in op}
+    assert declared[("/v1/tiles/{layer}/{z}/{x}/{y}.mvt", "get")] == "tiles"
+
+
+def test_meta_serves_the_reform_and_first_geometry_days_of_the_data(http, db):
+    reform, first = db.execute("SELECT (SELECT min(valid_from) FROM geo.generations), "
+                               "(SELECT min(lower(valid)) FROM geo.units WHERE geom IS NOT NULL)").fetchone()
+    meta = http.get("/v1/meta").json()
+    assert meta["reform_day"] == reform.isoformat() and meta["first_geometry_day"] == first.isoformat()
+    # the lookup refuses days before it with the day the data gives
+    r = http.get("/v1/lookup", params={"lat": 21.0288, "lon": 105.8522,
+                                       "as_of": (reform - timedelta(days=1)).isoformat()})
+    assert_problem(r, 404, f"boundaries exist from {reform.isoformat()}")
