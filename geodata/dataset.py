@@ -131,7 +131,7 @@ class Dataset:
         (~0.5 s) and (lookup=True) open its lookup snapshot. One refresh at a time; returns whether
         anything changed."""
         async with self._refreshing:
-            async with self.connection() as conn:
+            async with self.connection() as conn, conn.transaction():   # version and facts: one snapshot
                 version = await read_version(conn)
                 changed = version is not None and version != self.version
                 if changed:
