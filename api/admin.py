@@ -4,7 +4,6 @@ The API's database role is read-only, so nothing here can write data; loads run 
 (`vngeo etl load`). Other routes that need the gate (a tile cache purge) depend on `require_admin`."""
 from __future__ import annotations
 
-import asyncio
 import hmac
 from typing import Annotated
 
@@ -30,8 +29,9 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], include_in_schema=False,
 @router.post("/refresh")
 async def refresh(request: Request):
     """Switch to the loaded dataset's lookup index now instead of at the next 2 s poll."""
-    changed = await asyncio.to_thread(request.app.state.lookup.refresh)
-    return {"changed": changed, "version": request.app.state.lookup.get().version}
+    data = request.app.state.dataset
+    changed = await data.refresh()
+    return {"changed": changed, "version": data.snapshot().version}
 
 
 def install(app: FastAPI) -> None:

@@ -17,41 +17,24 @@ from api.routes import ogc as ogc_routes
 from api.routes import exports as exports_routes
 from api.routes import docs as docs_routes, viewer
 from api.routes import dashboard as dashboard_routes
-from geodata.db import make_pool
-from geodata.lookup.point import SnapshotHolder
+from geodata.dataset import Dataset
 from geodata.settings import api_url, get_settings
-from geodata.units.queries import dataset as loaded_dataset
 
 log = logging.getLogger("vngeo.api")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    """One dataset handle per process (pool, lookup snapshot, tile state and cache), opened before
+    the first request (lookups never meet a worker without its index), and its one poller, which
+    follows reloads. Routes reach it through api/deps.py."""
     settings = get_settings()
-    app.state.pool = make_pool(settings, api_url(settings))
-    await app.state.pool.open(wait=False)
-    app.state.lookup = SnapshotHolder(api_url(settings), settings.state_dir)
-    # Ready before serving: uvicorn accepts no request in this worker until startup returns, so
-    # lookups never meet a worker without its index (they answered 503 with the database stopped).
-    log.info(await asyncio.to_thread(app.state.lookup.open_at_start))
-    refresher = asyncio.create_task(_keep_fresh(app.state.lookup, app.state.pool))
+    app.state.dataset = data = Dataset(settings, api_url(settings))
+    await data.open()
+    poller = asyncio.create_task(data.keep_fresh())
     yield
-    refresher.cancel()
-    await app.state.pool.close()
-
-
-async def _keep_fresh(holder: SnapshotHolder, pool, every: float = 2.0) -> None:
-    """Follow reloads: open the new dataset's index when the loaded version changes. The version
-    is polled through the pool (no new connection, no thread) so serving is not disturbed."""
-    while True:
-        try:
-            async with pool.connection() as conn:
-                version = (await loaded_dataset(conn) or {}).get("version")
-            if version and (holder.current is None or holder.current.version != version):
-                await asyncio.to_thread(holder.refresh)
-        except Exception as exc:  # the database may be down: keep serving the snapshot we have
-            log.warning("lookup snapshot refresh failed: %s", exc)
-        await asyncio.sleep(every)
+    poller.cancel()
+    await data.close()
 
 app = FastAPI(title="vn-geodata", version="0.1.0", lifespan=lifespan, default_response_class=JSON,
               docs_url=None, redoc_url=None,  # served with local assets by api/routes/docs.py
@@ -64,7 +47,7 @@ for r in (lookup.router, tile_routes.hot_router, meta.router, units.router, sear
     app.include_router(r)
 app.include_router(powers_routes.router)
 app.include_router(lineage_routes.router)
-app.include_router(tile_routes.router)   # after lineage: its fixed /v1/layers paths first
+app.include_router(tile_routes.router)   # /v1/layers paths are disjoint (path convertors): any order
 app.include_router(ogc_tiles.router)
 app.include_router(viewer.router)
 app.include_router(docs_routes.router)

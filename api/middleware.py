@@ -20,15 +20,18 @@ from starlette.exceptions import HTTPException
 
 from geodata.settings import Settings, get_settings
 
-# Batch endpoints: the only ones that take large bodies.
-BATCH_PATHS = re.compile(r"^/v1/(lookup|convert)$")
-# Expensive requests, by (rule, method or None, path pattern): rate-limited by cost, not by route. A single
-# GET /v1/convert is an in-memory lookup like GET /v1/lookup and is not limited; a batch (POST) takes one
-# token on arrival and, once its rows are counted, one more per started ROWS_PER_TOKEN rows (charge_rows).
-# Exports of any route ("/export" in the path, a file format, or full-resolution geometry) are matched by
-# query too, see _rule().
-RULES = (("batch", "POST", re.compile(r"^/v1/(lookup|convert)$")),
-         ("exports", None, re.compile(r"/exports?(/|\.|$)|/download$")))
+# Cost classes. Each route declares its own (openapi_extra=cost(...), so the OpenAPI document shows it
+# as x-cost-class); the guard finds the route a request is for and charges by its class, not by URL:
+# - batch: takes large bodies (VNGEO_MAX_BATCH_BODY_BYTES); one token on arrival and, once its rows are
+#   counted, one more per started ROWS_PER_TOKEN rows (charge_rows); a single GET /v1/convert or
+#   /v1/lookup is an in-memory lookup and is not limited;
+# - exports: a file or full-resolution geometry; one token on arrival; with when="file" only when the
+#   query asks for a file format or full geometry (format=gpkg, geometry=full);
+# - tiles: charged by the route itself, only on a cache miss (charge(request, "tiles")).
+# batch and exports also share the per-worker concurrency cap (VNGEO_EXPENSIVE_CONCURRENCY).
+COST_KEY = "x-cost-class"
+COST_CLASSES = ("batch", "exports", "tiles")
+ON_ARRIVAL = ("batch", "exports")
 ROWS_PER_TOKEN = 10_000
 FILE_FORMATS = {"gpkg", "shp", "shapefile", "zip", "fgb", "flatgeobuf", "parquet", "geoparquet", "kml", "csv"}
 
@@ -108,17 +111,53 @@ def client_key(scope: dict, trust_forwarded_for: bool) -> str:
     return client[0] if client else "?"
 
 
-def _rule(scope: dict) -> str | None:
-    path, method = scope["path"], scope["method"]
-    for name, m, pattern in RULES:
-        if (m is None or m == method) and pattern.search(path):
-            return name
+def cost(name: str, when: str | None = None, **openapi_extra) -> dict:
+    """A route's cost class, given as its openapi_extra: @router.get(..., openapi_extra=cost("exports"))."""
+    if name not in COST_CLASSES or when not in (None, "file"):
+        raise ValueError(f"unknown cost class {name!r} (when={when!r})")
+    return {COST_KEY: {"class": name, **({"when": when} if when else {})}, **openapi_extra}
+
+
+def _asks_for_file(scope: dict) -> bool:
     qs = scope.get("query_string", b"")
     if qs and (b"format=" in qs or b"geometry=" in qs):
         q = parse_qs(qs.decode("latin-1"))
-        if set(q.get("format", ())) & FILE_FORMATS or "full" in q.get("geometry", ()):
-            return "exports"
-    return None
+        return bool(set(q.get("format", ())) & FILE_FORMATS or "full" in q.get("geometry", ()))
+    return False
+
+
+def path_regex(template: str) -> re.Pattern:
+    """/v1/tiles/{layer}.json -> a regex matching its paths (a parameter is one path segment)."""
+    parts = re.split(r"\{[^}]+\}", template)
+    return re.compile("^" + "[^/]+".join(re.escape(p) for p in parts) + "$")
+
+
+class CostTable:
+    """The operations that declare a cost class charged on arrival, read from the app's OpenAPI
+    document (where cost() puts them, so clients see them too) once every route is registered, on
+    the first request; a request is matched against these few operations only."""
+
+    def __init__(self, root: FastAPI):
+        self.root, self.routes = root, None
+
+    def _build(self) -> list[tuple[re.Pattern, set[str], str, str | None]]:
+        out = []
+        for path, item in self.root.openapi().get("paths", {}).items():
+            for method, op in item.items():
+                declared = op.get(COST_KEY) if isinstance(op, dict) else None
+                if declared and declared["class"] in ON_ARRIVAL:
+                    methods = {method.upper()} | ({"HEAD"} if method == "get" else set())
+                    out.append((path_regex(path), methods, declared["class"], declared.get("when")))
+        return out
+
+    def of(self, scope: dict) -> str | None:
+        """The cost class of this request, or None (cheap)."""
+        if self.routes is None:
+            self.routes = self._build()
+        for regex, methods, name, when in self.routes:
+            if scope["method"] in methods and regex.match(scope["path"]):
+                return name if when is None or _asks_for_file(scope) else None
+        return None
 
 
 async def _send_problem(scope, send, status: int, detail: str, headers: list | None = None, **extra) -> None:
@@ -139,6 +178,7 @@ def _retry_after(seconds: float) -> list:
 class Guard:
     def __init__(self, app, limits: Limits, root: FastAPI):
         self.app, self.limits, self.root = app, limits, root
+        self.costs = CostTable(root)
         self._templates = None
 
     async def __call__(self, scope, receive, send):
@@ -149,12 +189,12 @@ class Guard:
         if len(scope.get("query_string", b"")) > lim.max_query:
             return await _send_problem(scope, send, 414, f"the query string is limited to {lim.max_query} "
                                        "characters; send large inputs in a POST body", limit=lim.max_query)
-        cap = lim.max_batch_body if BATCH_PATHS.match(scope["path"]) else lim.max_body
+        rule = self.costs.of(scope) if scope["method"] != "OPTIONS" else None
+        cap = lim.max_batch_body if rule == "batch" else lim.max_body
         declared = _content_length(scope)
         if declared is not None and declared > cap:
             return await _send_problem(scope, send, 413, f"request body of {declared:,} bytes is over the "
                                        f"limit of {cap:,} bytes for this endpoint; split the request", limit=cap)
-        rule = _rule(scope) if scope["method"] != "OPTIONS" else None
         if rule is None:
             return await self.app(scope, _bounded(receive, cap, lim.body_timeout), send)
         wait = lim.buckets.take((rule, client_key(scope, lim.trust_forwarded_for)))

@@ -12,7 +12,7 @@ from pathlib import Path
 from etl.normalize import TYPE_EN, full_name, unit_record
 from geodata.text import fold, nfc
 
-REFORM_DAY = date(2025, 7, 1)
+from geodata.dates import REFORM_DAY  # defined once
 VERSIONED = ("type", "name", "parent_code")  # a change in these starts a new version
 CHANGE_KINDS = {"retype", "rename", "merge", "create", "dissolve"}
 

@@ -17,9 +17,10 @@ import psycopg
 from etl.lineage_decide import FAR_M, NEAR_M, decide, fallback, kinds_and_defaults, resolve_groups, signals
 from etl.lineage_match import Matcher
 from etl.lineage_vau import read_vau
+from geodata.dates import REFORM_DAY
 
 TABLES = ("legacy_centres", "lineage_edges")
-REFORM = "2025-07-01"
+REFORM = REFORM_DAY.isoformat()   # the reform generation's id (etl/generations.toml)
 
 
 def prepare(settings, src, prep) -> dict:

@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from geodata.dates import REFORM_DAY
 from etl.lineage_text import COMMUNE_TYPES, DISTRICT_TYPES, Item, exact_key, loose_key, name_key, parse
 
 TEXT_SOURCES = {"before_merger": "map_text", "before_merger_detail": "map_detail"}
@@ -76,7 +77,7 @@ class Matcher:
         for r in rows:
             if r["generation_from"] == "pre-2025":
                 self.old[r["level"]][r["code"]] = r
-            elif r["generation_from"] == "2025-07-01":
+            elif r["generation_from"] == REFORM_DAY.isoformat():   # the reform generation's id
                 self.new[r["level"]][r["code"]] = r
         self.cands: dict[tuple, Candidate] = {}
         self.unmatched: list[dict] = []

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     pool_max: int = 8
     statement_timeout_ms: int = 15000
     tile_cache: bool = True  # false: render every tile (the bench's cold figures)
+    ogc_cache_mb: int = 256  # OGC item geometries kept serialised per worker (geodata/ogc/geom.py)
     db_wait_s: float = 2.0  # longest a request waits for a pooled connection before answering 503
     db_reconnect_s: float = 3.0  # pool reconnect attempts give up after this; the next request retries
     max_body_bytes: int = 1 << 20  # request bodies, except the batch endpoints below (413 above)

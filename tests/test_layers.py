@@ -71,3 +71,20 @@ def test_lineage_layers_still_served(http):
     for name in ("lineage", "legacy-communes"):
         r = http.get(f"/v1/layers/{name}.geojson", params={"province": "01"})
         assert r.status_code == 200 and r.json()["features"], name
+
+
+def test_layer_paths_resolve_whatever_the_router_order():
+    """/v1/layers/{name}.geojson: every name is matched by exactly one route across the routers that
+    serve /v1/layers (path convertors, not registration order), so api/main.py may include them in
+    any order: the first full match is the same route in either order."""
+    from starlette.routing import Match
+
+    from api.routes import lineage as lineage_routes, tiles as tile_routes
+    expected = {"provinces": "layer_geojson", "communes": "layer_geojson", "lineage": "lineage_layer",
+                "legacy-communes": "legacy_layer", "districts": "unknown_layer", "x.y": "unknown_layer"}
+    for order in ((lineage_routes.router, tile_routes.router), (tile_routes.router, lineage_routes.router)):
+        routes = [r for router in order for r in router.routes]
+        for name, endpoint in expected.items():
+            scope = {"type": "http", "method": "GET", "path": f"/v1/layers/{name}.geojson", "root_path": ""}
+            full = [r.endpoint.__name__ for r in routes if r.matches(scope)[0] is Match.FULL]
+            assert full == [endpoint], (name, full)

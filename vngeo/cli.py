@@ -96,9 +96,9 @@ def etl_load(source: Path | None, if_changed: bool) -> None:
         raise click.ClickException(str(exc)) from None
     if report:
         _print_summary(report)
+    from geodata import db
     from geodata.lookup.point import ensure_built
-
-    click.echo(f"lookup index: {ensure_built(etl_url(s), s.state_dir)}")
+    click.echo(f"lookup index: {ensure_built(lambda: db.connect(s, etl_url(s)), s.state_dir)}")
 
 
 @etl.command("manifest")
@@ -275,15 +275,16 @@ def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
     import shutil
 
     from geodata import crs as crsmod
+    from geodata import db
     from geodata.dates import parse_date
     from geodata.errors import GeodataError
     from geodata.files import exports
 
     workdir = exports.new_workdir()
+    s = get_settings()
     try:
-        path = exports.export_file(
-            etl_url(get_settings()), layer, fmt, crsmod.parse(crs), parse_date(as_of), province, workdir
-        )
+        path = exports.export_file(lambda: db.connect(s, etl_url(s)), layer, fmt, crsmod.parse(crs),
+                                   parse_date(as_of), province, workdir)
         shutil.move(str(path), out)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None

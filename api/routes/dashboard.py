@@ -5,21 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data, Day, optional_day
 from api.routes.viewer import STATIC, VIEWER_CSP, _headers
 from geodata.powers import dashboard
 from geodata.powers import scale as dashboard_scale
 from geodata.powers import feed
-from geodata.dates import parse_date
 from geodata.errors import NotFound
 
 router = APIRouter(tags=["dashboard"])
 PAGE = STATIC / "dashboard" / "index.html"
 
-DateQ = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-01-31"])]
+Since = Annotated[Day, Depends(optional_day("since", "first day (default: a year before today)", ["2026-01-31"]))]
+Until = Annotated[Day, Depends(optional_day("until", "last day (default: half a year after today)", ["2026-01-31"]))]
 Sector = Annotated[str | None, Query(description="sector key, e.g. land", max_length=40)]
 
 
@@ -32,8 +32,8 @@ async def page():
 
 
 @router.get("/v1/dashboard/matrix", summary="Sectors x levels: powers in force on a date, by mechanism and origin")
-async def matrix(as_of: AsOf, conn: Conn):
-    return await dashboard.matrix(conn, as_of)
+async def matrix(as_of: AsOf, conn: Conn, data: Data):
+    return await dashboard.matrix(conn, as_of, (await data.loaded()).reform_day)
 
 
 @router.get("/v1/dashboard/cell", summary="The powers in force behind one cell of the matrix (or any slice of it)")
@@ -47,10 +47,11 @@ async def cell(as_of: AsOf, conn: Conn, sector: Sector = None,
 
 
 @router.get("/v1/dashboard/series", summary="Powers in force per level over time (a step series)")
-async def series(conn: Conn, from_: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-                 to: DateQ = None):
-    start = parse_date(from_, "from") if from_ else dashboard.REFORM_DAY
-    end = parse_date(to, "to") if to else date(2027, 6, 30)
+async def series(conn: Conn, data: Data,
+                 from_: Annotated[Day, Depends(optional_day("from", "first day (default: the reform day)"))],
+                 to: Annotated[Day, Depends(optional_day("to", "last day (default: 2027-06-30)", ["2026-01-31"]))]):
+    start = from_.value or (await data.loaded()).reform_day
+    end = to.value or date(2027, 6, 30)
     return await dashboard.series(conn, start, end)
 
 
@@ -70,8 +71,8 @@ async def scale(as_of: AsOf, conn: Conn):
             response_class=Response,
             responses={200: {"content": {"application/feed+json": {"schema": {"type": "object"}}},
                              "description": "a JSON Feed 1.1 (https://jsonfeed.org/version/1.1)"}})
-async def feed_json(request: Request, conn: Conn, since: DateQ = None, until: DateQ = None):
-    items = await feed.items(conn, *feed.window(since, until))
+async def feed_json(request: Request, conn: Conn, since: Since, until: Until):
+    items = await feed.items(conn, *feed.window(since.value, until.value))
     return Response(feed.json_feed(items, str(request.base_url)), media_type="application/feed+json")
 
 
@@ -79,8 +80,8 @@ async def feed_json(request: Request, conn: Conn, since: DateQ = None, until: Da
             response_class=Response,
             responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}},
                              "description": "an Atom feed (RFC 4287)"}})
-async def feed_atom(request: Request, conn: Conn, since: DateQ = None, until: DateQ = None):
-    items = await feed.items(conn, *feed.window(since, until))
+async def feed_atom(request: Request, conn: Conn, since: Since, until: Until):
+    items = await feed.items(conn, *feed.window(since.value, until.value))
     return Response(feed.atom_feed(items, str(request.base_url)), media_type="application/atom+xml")
 
 

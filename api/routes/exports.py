@@ -4,29 +4,27 @@ streams it from disk at once (with Range and HEAD, as any static file)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Query, Request
+from fastapi import APIRouter, Path as PathParam, Query
 from fastapi.responses import FileResponse
 
-from api.deps import AsOf
+from api.deps import AsOf, Data
+from api.middleware import cost
 from geodata import crs as crsmod
 from geodata.files import store as export_store
 from geodata.files import exports
-from geodata.tiles import cache as tilecache
 from geodata.credits import ATTRIBUTION
-from geodata.settings import api_url, get_settings
 
 router = APIRouter(tags=["exports"])
 
 
 @router.get("/v1/exports/{filename}", summary="Download a layer as a file (full-resolution geometry)",
-            response_class=FileResponse,
+            response_class=FileResponse, openapi_extra=cost("exports"),
             responses={200: {"description": "the file (prebuilt per dataset version and period)",
                              "content": {m: {"schema": {"type": "string", "format": "binary"}}
                                          for m in sorted(set(exports.FORMATS.values()))}}})
-async def export(request: Request,
+async def export(data: Data,
                  filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
                                                     "old_communes or lineage; format gpkg, shp.zip, fgb, parquet, "
                                                     "geojson, csv, csv.zip (CSV with .csvt and .prj) or latlon.csv "
@@ -39,13 +37,10 @@ async def export(request: Request,
     layer, fmt = exports.parse_format(filename)
     exports.check_request(layer, fmt)
     out = crsmod.parse(crs)
-    settings = get_settings()
-    st = await tilecache.current_state(request.app.state, request.app.state.pool)
-    period = st.period(as_of)
-    build_day = date.fromisoformat(period) if period != "start" else as_of
-    if period == "start":
-        period = as_of.isoformat()
-    path = await asyncio.to_thread(export_store.get_or_build, api_url(settings), settings.state_dir / "exports",
+    st = await data.tile_state()
+    build_day = st.period_start(as_of) or as_of   # every day of a period gives the same file
+    period = build_day.isoformat()
+    path = await asyncio.to_thread(export_store.get_or_build, data.connect, data.settings.state_dir / "exports",
                                    st.version, period, build_day, layer, fmt, out, province)
     name = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + f".{fmt}"
     headers = {"Content-Crs": f"<{out.uri}>", "Link": '</v1/meta>; rel="license"',

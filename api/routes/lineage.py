@@ -4,15 +4,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 
-from api.deps import AsOf, Conn
-from api.middleware import charge_rows
+from api.deps import AsOf, Conn, Data, Day, optional_day, required_day
+from api.middleware import charge_rows, cost
 from geodata.lineage import convert_batch
 from geodata.lineage import queries as lineage
 from geodata.lineage import layers as lineage_layers
-from geodata.dates import parse_date, today
+from geodata.dates import today
 from geodata.errors import InvalidInput
 
 router = APIRouter(tags=["lineage"])
@@ -32,24 +32,22 @@ async def legacy_unit(code: CodePath, as_of: AsOf, conn: Conn):
     return await lineage.legacy_unit(conn, code, as_of)
 
 
-def _converter(request: Request):
-    """The in-memory converter of the worker's current snapshot (no database per address)."""
-    return request.app.state.lookup.get().converter
-
 
 @router.get("/v1/convert", summary="An old address to the new units (in memory; lat/lon resolves splits)")
-async def convert_get(request: Request, as_of: AsOf,
+async def convert_get(data: Data, as_of: AsOf,
                       address: Annotated[str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'",
                                                     max_length=500)],
                       lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
                       lon: Annotated[float | None, Query(ge=-180, le=180)] = None):
-    return ORJSONResponse(_converter(request).convert(address, lat, lon, as_of))
+    # The in-memory converter of the worker's current snapshot (no database per address).
+    return ORJSONResponse(data.snapshot().converter.convert(address, lat, lon, as_of))
 
 
-@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)")
-async def convert_post(request: Request, as_of: AsOf):
+@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)",
+             openapi_extra=cost("batch"))
+async def convert_post(request: Request, data: Data, as_of: AsOf):
     body = await request.body()
-    conv = _converter(request)
+    conv = data.snapshot().converter
     if request.headers.get("content-type", "").startswith("text/csv"):
         try:
             text = body.decode("utf-8-sig")
@@ -71,10 +69,10 @@ async def convert_post(request: Request, as_of: AsOf):
 
 @router.get("/v1/changes", summary="Every change to units in a window (merged, split, retyped, renamed, created)")
 async def changes(conn: Conn,
-                  since: Annotated[str, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-01-01"])],
-                  until: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+                  since: Annotated[Day, Depends(required_day("since", examples=["2026-01-01"]))],
+                  until: Annotated[Day, Depends(optional_day("until", "last day, included (default: today)"))],
                   level: Annotated[str | None, Query(pattern="^(province|district|commune)$")] = None):
-    return await lineage.changes(conn, parse_date(since, "since"), parse_date(until, "until") if until else today(), level)
+    return await lineage.changes(conn, since.value, until.value or today(), level)
 
 
 @router.get("/v1/layers/lineage.geojson", summary="Old commune centres and lines to their successors (GeoJSON)")

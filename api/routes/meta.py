@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from api.responses import JSON
 
-from api.deps import Conn
+from api.deps import Conn, Data
 from geodata import credits, crs
 from geodata.units import queries as units
 from geodata.dates import today
@@ -20,12 +20,16 @@ async def healthz(conn: Conn):
 
 
 @router.get("/v1/meta", summary="Data sources, licences and the generations with their unit counts")
-async def meta(conn: Conn):
+async def meta(conn: Conn, data: Data):
     ds = await units.dataset(conn)
+    facts = await data.loaded()
     return {
         "service": "vn-geodata",
         "today": today(),
         "dataset": ds,
+        # Read from the loaded data (geo.generations, geo.units): the viewer takes its dates from here.
+        "reform_day": facts.reform_day,
+        "first_geometry_day": facts.first_geometry_day,
         "licence": credits.LICENCE,
         "sources": credits.SOURCES,
         "generations": await units.generations(conn),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import Conn
+from api.deps import Conn, Data, OgcDay
 from api.responses import JSON
 from geodata import crs as crsmod
 from geodata.ogc import documents as ogc
@@ -19,10 +19,6 @@ from geodata.errors import GeodataError, InvalidInput
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
 Format = Annotated[Literal["json", "html"] | None, Query(description="json (GeoJSON for items) or html")]
-DateTime = Annotated[str | None, Query(description="an instant (YYYY-MM-DD or RFC 3339): the units valid that "
-                                       "day in Vietnam; default today", examples=["2025-07-01"], max_length=40)]
-AsOfQ = Annotated[str | None, Query(description="same as datetime, as elsewhere in this API (YYYY-MM-DD)",
-                                    max_length=10)]
 CollectionId = Annotated[str, Path(description="provinces, communes, old_communes or lineage", max_length=40)]
 COMMON = {"f", "datetime", "as_of"}
 ITEMS_PARAMS = COMMON | {"bbox", "bbox-crs", "crs", "limit", "offset", "code", "type", "province", "filter",
@@ -95,20 +91,18 @@ async def conformance(request: Request, f: Format = None):
 
 
 @router.get("/collections", summary="The collections", dependencies=[_known(COMMON)])
-async def collections(request: Request, conn: Conn, f: Format = None, datetime: DateTime = None,
-                      as_of: AsOfQ = None):
-    day = ogc.parse_datetime(datetime, as_of)
-    extents = {cid: await items.extent(conn, c, day) for cid, c in items.COLLECTIONS.items()}
-    doc = ogc.collections_doc(_base(request), extents)
+async def collections(request: Request, conn: Conn, data: Data, day: OgcDay, f: Format = None):
+    extents = {cid: await items.extent(conn, c, day.value) for cid, c in items.COLLECTIONS.items()}
+    doc = ogc.collections_doc(_base(request), extents, (await data.loaded()).first_geometry_day)
     return HTMLResponse(ogc_html.collections(doc)) if _html(request, f) else JSON(doc)
 
 
 @router.get("/collections/{collectionId}", summary="One collection", dependencies=[_known(COMMON)])
-async def collection(request: Request, collectionId: CollectionId, conn: Conn, f: Format = None,
-                     datetime: DateTime = None, as_of: AsOfQ = None):
+async def collection(request: Request, collectionId: CollectionId, conn: Conn, data: Data, day: OgcDay,
+                     f: Format = None):
     c = items.get(collectionId)
-    bbox = await items.extent(conn, c, ogc.parse_datetime(datetime, as_of))
-    doc = ogc.collection_doc(_base(request), c, bbox)
+    bbox = await items.extent(conn, c, day.value)
+    doc = ogc.collection_doc(_base(request), c, bbox, (await data.loaded()).first_geometry_day)
     return HTMLResponse(ogc_html.collection(doc)) if _html(request, f) else JSON(doc)
 
 
@@ -137,8 +131,7 @@ FEATURE = {200: {"description": "GeoJSON (f=json, the default) or HTML (f=html o
 @router.get("/collections/{collectionId}/items", summary="Features, paged by code",
             dependencies=[_known(ITEMS_PARAMS)], response_class=Response, responses=FEATURES)
 async def get_items(
-        request: Request, collectionId: CollectionId, conn: Conn, f: Format = None,
-        datetime: DateTime = None, as_of: AsOfQ = None,
+        request: Request, collectionId: CollectionId, conn: Conn, data: Data, day: OgcDay, f: Format = None,
         bbox: Annotated[str | None, Query(description="min x, min y, max x, max y in bbox-crs axis order",
                                           examples=["105.8,21.0,105.9,21.1"], max_length=200)] = None,
         bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox (default CRS84)",
@@ -165,14 +158,14 @@ async def get_items(
         raise InvalidInput("filter-crs given without filter", parameter="filter-crs")
     props = items.check_props(c, {"code": code, "type": type, "province": province})
     props.update(items.queryable_params(c, request.query_params))
-    q = items.Query(as_of=ogc.parse_datetime(datetime, as_of), limit=limit, offset=offset,
+    q = items.Query(as_of=day.value, limit=limit, offset=offset,
                     bbox=ogc.parse_bbox(bbox, bbox_crs), crs=crsmod.parse(crs), props=props, cql=filter)
     rows, matched = await items.fetch_page(conn, c, q)
 
     def page_url(off: int, f: str | None = None) -> str:
         extra = {"offset": off, "limit": q.limit, **({"f": f} if f else {})}
         return str(request.url.include_query_params(**extra))
-    body = ogc.feature_collection(rows, matched, c, q, str(request.url), page_url)
+    body = ogc.feature_collection(rows, matched, c, q, str(request.url), page_url, data.ogc_geometry)
     if _html(request, f):
         return HTMLResponse(ogc_html.features(body, c.title))
     return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})
@@ -181,12 +174,12 @@ async def get_items(
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature",
             dependencies=[_known(COMMON | {"crs"})], response_class=Response, responses=FEATURE)
 async def get_item(request: Request, collectionId: CollectionId,
-                   featureId: Annotated[str, Path(max_length=40)], conn: Conn, f: Format = None,
-                   datetime: DateTime = None, as_of: AsOfQ = None,
+                   featureId: Annotated[str, Path(max_length=40)], conn: Conn, data: Data, day: OgcDay,
+                   f: Format = None,
                    crs: Annotated[str | None, Query(max_length=80)] = None):
     c = items.get(collectionId)
-    q = items.Query(as_of=ogc.parse_datetime(datetime, as_of), crs=crsmod.parse(crs))
-    body = ogc.feature(await items.fetch_one(conn, c, featureId, q), c, q, _base(request))
+    q = items.Query(as_of=day.value, crs=crsmod.parse(crs))
+    body = ogc.feature(await items.fetch_one(conn, c, featureId, q), c, q, _base(request), data.ogc_geometry)
     if _html(request, f):
         return HTMLResponse(ogc_html.feature(body, c.title))
     return Response(body, media_type=ogc.GEOJSON, headers={"Content-Crs": f"<{q.crs.uri}>"})

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from api.deps import Data, OgcTileDay
+from api.middleware import cost
 from api.routes.tiles import MVT, serve_tile
 from geodata.ogc import documents as ogc
-from geodata.tiles import cache as tilecache
 from geodata.tiles import tilejson
 from geodata.tiles import mvt as tiles
-from geodata.dates import parse_date
-from geodata.errors import InvalidInput, NotFound
+from geodata.dates import today
+from geodata.errors import NotFound
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Tiles"])
 TMS = "WebMercatorQuad"
-DateTime = Annotated[str | None, Query(alias="datetime", description="day the units are taken (YYYY-MM-DD)",
-                                       examples=["2025-07-01"])]
 
 
 def _base(request: Request) -> str:
@@ -29,15 +28,6 @@ def _base(request: Request) -> str:
 def _tms(tms: str) -> None:
     if tms != TMS:
         raise NotFound(f"tile matrix set {tms!r} is not offered; use {TMS}", tileMatrixSets=[TMS])
-
-
-def _day(datetime: str | None, as_of: str | None):
-    """OGC clients send datetime=; a single day is accepted (an interval would mix generations)."""
-    text = datetime or as_of
-    if text and ("/" in text or "T" in text and len(text) > 10):
-        raise InvalidInput("datetime must be one day YYYY-MM-DD: tiles show the units of one day",
-                           parameter="datetime")
-    return parse_date(text[:10] if text else None, "datetime" if datetime else "as_of")
 
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets offered (WebMercatorQuad)")
@@ -78,24 +68,23 @@ async def collection_tilesets(request: Request, collectionId: CollectionId):
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", summary="Tileset metadata of a collection")
-async def collection_tileset(request: Request, collectionId: CollectionId, tileMatrixSetId: str):
+async def collection_tileset(request: Request, data: Data, collectionId: CollectionId, tileMatrixSetId: str):
     lay = _layer(collectionId)
     _tms(tileMatrixSetId)
-    st = await tilecache.current_state(request.app.state, request.app.state.pool)
-    async with request.app.state.pool.connection() as conn:
-        bbox = await tilejson.bounds(conn, parse_date(None) if not st.first_geometry_day
-                                     else max(parse_date(None), st.first_geometry_day))
+    st = await data.loaded()
+    async with data.connection() as conn:
+        bbox = await tilejson.bounds(conn, max(today(), st.first_geometry_day or today()))
     return tilejson.ogc_tileset(lay, _base(request), bbox, collectionId)
 
 
 @router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
-            response_class=Response,
+            response_class=Response, openapi_extra=cost("tiles"),
             summary="A vector tile (OGC API – Tiles; the same tile as /v1/tiles/{layer}/{z}/{x}/{y}.mvt)",
             responses={200: {"content": {MVT: {}}}, 204: {"description": "empty tile"},
                        304: {"description": "not modified (If-None-Match)"}})
-async def collection_tile(request: Request, collectionId: CollectionId, tileMatrixSetId: str, tileMatrix: int,
-                          tileRow: int, tileCol: int, datetime: DateTime = None,
-                          as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None):
+async def collection_tile(request: Request, data: Data, collectionId: CollectionId, tileMatrixSetId: str,
+                          tileMatrix: int, tileRow: int, tileCol: int, day: OgcTileDay):
+    """OGC clients send datetime=; a single day is accepted (an interval would mix generations)."""
     _tms(tileMatrixSetId)
     layer = _layer(collectionId)
-    return await serve_tile(request, layer.name, tileMatrix, tileCol, tileRow, _day(datetime, as_of))
+    return await serve_tile(request, data, layer.name, tileMatrix, tileCol, tileRow, day)

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from datetime import timedelta
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data, Day, optional_day
 from api.routes.units import GEOJSON, CodePath
 from geodata.powers import events as power_events
 from geodata.powers import catalogue as powers
 from geodata.units import stats
-from geodata.dates import parse_date
+from geodata.dates import today
 from geodata.geojson import feature_collection
 
 router = APIRouter(tags=["powers"])
@@ -28,8 +28,10 @@ Search = Annotated[str | None, Query(description="words in Vietnamese or English
 
 
 @router.get("/v1/units/{code}/powers", summary="The powers a unit holds on a date, grouped by sector")
-async def unit_powers(code: CodePath, as_of: AsOf, conn: Conn, sector: Sector = None, mechanism: Mechanism = None):
-    return await powers.unit_powers(conn, code, as_of, sector=sector, mechanism=mechanism)
+async def unit_powers(code: CodePath, as_of: AsOf, conn: Conn, data: Data, sector: Sector = None,
+                      mechanism: Mechanism = None):
+    return await powers.unit_powers(conn, code, as_of, reform_day=(await data.loaded()).reform_day, sector=sector,
+                                    mechanism=mechanism)
 
 
 @router.get("/v1/powers", summary="The catalogue of powers, filtered and searchable")
@@ -48,24 +50,25 @@ async def list_powers(as_of: AsOf, conn: Conn, sector: Sector = None, level: Lev
 
 
 @router.get("/v1/powers/events", summary="Powers starting, ending or moving between two dates, by day")
-async def power_events_route(conn: Conn, from_: Annotated[str | None, Query(
-        alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$", description="first day (default: today)",
-        examples=["2026-01-01"])] = None, to: Annotated[str | None, Query(
-        pattern=r"^\d{4}-\d{2}-\d{2}$", description="last day, included (default: from + 365 days)",
-        examples=["2027-03-01"])] = None):
-    start = parse_date(from_, "from")
-    end = parse_date(to, "to") if to else start + timedelta(days=365)
+async def power_events_route(
+        conn: Conn,
+        from_: Annotated[Day, Depends(optional_day("from", "first day (default: today)", ["2026-01-01"]))],
+        to: Annotated[Day, Depends(optional_day("to", "last day, included (default: from + 365 days)",
+                                                ["2027-03-01"]))]):
+    start = from_.value or today()
+    end = to.value or start + timedelta(days=365)
     return await power_events.events(conn, start, end)
 
 
 @router.get("/v1/powers/{id}", summary="One power and the units holding it on a date (geojson: their polygons)")
 async def get_power(id: Annotated[str, Path(examples=["p001"], max_length=20)], as_of: AsOf, conn: Conn,
-                    format: Literal["json", "geojson"] = "json"):
+                    data: Data, format: Literal["json", "geojson"] = "json"):
+    reform_day = (await data.loaded()).reform_day
     if format == "geojson":
-        power = await powers.get_power(conn, id, as_of, geometry="simplified")
+        power = await powers.get_power(conn, id, as_of, geometry="simplified", reform_day=reform_day)
         units = power.pop("units")
         return Response(feature_collection(units, extra={"power": power}), media_type=GEOJSON)
-    return await powers.get_power(conn, id, as_of)
+    return await powers.get_power(conn, id, as_of, reform_day=reform_day)
 
 
 @router.get("/v1/instruments", summary="The legal instruments of the catalogue")
@@ -84,10 +87,11 @@ async def get_instrument(id: Annotated[str, Path(examples=["nd-151-2025"], max_l
 
 
 @router.get("/v1/compare", summary="Powers one unit holds and the other does not, side by side")
-async def compare(as_of: AsOf, conn: Conn,
+async def compare(as_of: AsOf, conn: Conn, data: Data,
                   units: Annotated[str, Query(description="two unit codes, comma-separated",
                                               examples=["00070,31078"], max_length=40)]):
-    return await powers.compare(conn, [c.strip() for c in units.split(",")], as_of)
+    return await powers.compare(conn, [c.strip() for c in units.split(",")], as_of,
+                                reform_day=(await data.loaded()).reform_day)
 
 
 @router.get("/v1/stats", summary="Population, area and density of units on a date; communes and powers per province")

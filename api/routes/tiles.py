@@ -2,15 +2,17 @@
 is in geodata/tiles/mvt.py and geodata/views/layers.py, the cache in geodata/tiles/cache.py."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
+
+import re
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
-from api.deps import AsOf
+from api.deps import AsOf, AsOfDay, Data, Day
 from api.compression import compress, tile_encoding
-from api.middleware import charge
+from api.middleware import charge, cost
 from geodata.views import layers
 from geodata.tiles import cache as tilecache
 from geodata.tiles import tilejson
@@ -29,14 +31,21 @@ X = Annotated[int, Path(description="column, 0 to 2^z - 1")]
 Y = Annotated[int, Path(description="row from the top (XYZ), 0 to 2^z - 1")]
 
 
-def _cache(request: Request):
-    cache = getattr(request.app.state, "tile_cache", None)
-    if cache is None:
-        from geodata.settings import get_settings
-        s = get_settings()
-        cache = tilecache.TileCache(s.state_dir / "tiles") if s.tile_cache else tilecache.NoCache()
-        request.app.state.tile_cache = cache
-    return cache
+class _UnitLayer(StringConvertor):
+    """{layer:unit_layer}: only the unit layers (provinces, communes), so /v1/layers/{layer}.geojson
+    never matches the lineage layers' fixed paths (api/routes/lineage.py) whatever the order in which
+    the routers are registered."""
+    regex = "|".join(re.escape(name) for name in layers.LEVELS)
+
+
+class _OtherLayer(StringConvertor):
+    """{layer:other_layer}: any name but the GeoJSON layers served (a clear 404 for the rest)."""
+    regex = (r"(?!(?:" + "|".join(re.escape(n) for n in (*layers.LEVELS, *layers.LINEAGE_LAYERS))
+             + r")\.geojson$)[^/]+")
+
+
+register_url_convertor("unit_layer", _UnitLayer())
+register_url_convertor("other_layer", _OtherLayer())
 
 
 def _cache_control(explicit_date: bool) -> str:
@@ -44,46 +53,45 @@ def _cache_control(explicit_date: bool) -> str:
     return "public, max-age=86400" if explicit_date else "public, max-age=3600"
 
 
-async def serve_tile(request: Request, layer_name: str, z: int, x: int, y: int, d: date) -> Response:
+async def serve_tile(request: Request, data: Data, layer_name: str, z: int, x: int, y: int, day: Day) -> Response:
     """Shared by /v1/tiles and the OGC API – Tiles routes: ETag/304, cache, then PostGIS."""
     layer = tiles.get_layer(layer_name)
     tiles.check_tile(z, x, y)
-    pool = request.app.state.pool
-    st = await tilecache.current_state(request.app.state, pool)
+    d = day.value
+    st = await data.tile_state()
     if layer.dated_geometry and st.first_geometry_day and d < st.first_geometry_day:
         raise NotFound(f"boundaries exist from {st.first_geometry_day.isoformat()}; {d.isoformat()} is before "
                        f"the reform (the legacy-communes layer has the old communes)", first_day=st.first_geometry_day)
     period = st.period(d)
     tag = tilecache.etag(st.version, layer.name, period, z, x, y)
     encoding = tile_encoding(request.headers.get("accept-encoding", ""))
-    explicit = bool(request.query_params.get("as_of") or request.query_params.get("datetime"))
     # Each encoding is its own representation: its own ETag (weak, as the middleware marks any
     # compressed one), and Vary so a shared cache keeps them apart.
     headers = {"ETag": f'W/"{tag[1:-1]}-{encoding}"' if encoding else tag, "Vary": "Accept-Encoding",
-               "Cache-Control": _cache_control(explicit)}   # CORS: api/middleware.py, like every public route
+               "Cache-Control": _cache_control(day.given)}   # CORS: api/middleware.py, like every public route
     if tag[1:-1] in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    cache, key = _cache(request), (st.version, layer.name, period, z, x, y)
-    data = cache.get(key, encoding) if encoding else None
-    if data is None:
-        data = cache.get(key)
-        headers["X-Tile-Cache"] = "hit" if data is not None else "miss"
-        if data is None:
-            charge(request, "tiles")  # a cold tile costs PostGIS work: per-client rate limit, 429 + Retry-After
-            async with pool.connection() as conn:
+    cache, key = data.tile_cache, (st.version, layer.name, period, z, x, y)
+    body = cache.get(key, encoding) if encoding else None
+    if body is None:
+        body = cache.get(key)
+        headers["X-Tile-Cache"] = "hit" if body is not None else "miss"
+        if body is None:
+            charge(request, "tiles")  # a cold body costs PostGIS work: per-client rate limit, 429 + Retry-After
+            async with data.connection() as conn:
                 powers = await tilecache.power_arrays(st, conn, d) if layer.kind == "polygons" else tilecache.NO_POWERS
-                data = await tiles.render(conn, layer, z, x, y, d, powers)
-            cache.put(key, data)
-        if data and encoding:   # compressed once, then served from the cache like the identity tile
-            data = compress(data, encoding)
-            cache.put(key, data, encoding)
+                body = await tiles.render(conn, layer, z, x, y, d, powers)
+            cache.put(key, body)
+        if body and encoding:   # compressed once, then served from the cache like the identity body
+            body = compress(body, encoding)
+            cache.put(key, body, encoding)
     else:
         headers["X-Tile-Cache"] = "hit"
-    if not data:
-        return Response(status_code=204, headers=headers)  # an empty tile: MapLibre draws nothing
+    if not body:
+        return Response(status_code=204, headers=headers)  # an empty body: MapLibre draws nothing
     if encoding:
         headers["Content-Encoding"] = encoding
-    return Response(data, media_type=MVT, headers=headers)
+    return Response(body, media_type=MVT, headers=headers)
 
 
 @router.get("/v1/tiles", summary="The tile layers and their TileJSON")
@@ -92,29 +100,28 @@ async def tile_layers(request: Request):
 
 
 @router.get("/v1/tiles/{layer}.json", summary="TileJSON 3.0.0 of a tile layer (what MapLibre GL reads)")
-async def tile_json(request: Request, layer: LayerPath,
-                    as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$",
-                                                       description="pin the tiles to this day (default: today)")] = None):
-    from geodata.dates import parse_date
+async def tile_json(request: Request, data: Data, layer: LayerPath, day: AsOfDay):
+    """as_of pins the tiles to that day (default: today)."""
     lay = tiles.get_layer(layer)
-    d = parse_date(as_of)
-    st = await tilecache.current_state(request.app.state, request.app.state.pool)
-    async with request.app.state.pool.connection() as conn:
+    d = day.value
+    st = await data.loaded()
+    async with data.connection() as conn:
         bbox = await tilejson.bounds(conn, max(d, st.first_geometry_day or d))
-    return tilejson.tilejson(lay, str(request.base_url).rstrip("/"), bbox, d if as_of else None, st.version)
+    return tilejson.tilejson(lay, str(request.base_url).rstrip("/"), bbox, d if day.given else None, st.version)
 
 
 @hot_router.get("/v1/tiles/{layer}/{z}/{x}/{y}.mvt", response_class=Response, summary="A vector tile (MVT)",
+                openapi_extra=cost("tiles"),
             responses={200: {"content": {MVT: {}}, "description": "the tile"}, 204: {"description": "empty tile"},
                        304: {"description": "not modified (If-None-Match)"}})
-async def tile(request: Request, layer: LayerPath, z: Z, x: X, y: Y, as_of: AsOf):
-    return await serve_tile(request, layer, z, x, y, as_of)
+async def tile(request: Request, data: Data, layer: LayerPath, z: Z, x: X, y: Y, day: AsOfDay):
+    return await serve_tile(request, data, layer, z, x, y, day)
 
 
-@router.get("/v1/layers/{layer}.geojson", response_class=Response,
+@router.get("/v1/layers/{layer:unit_layer}.geojson", response_class=Response,
             summary="Provinces or communes as GeoJSON (any day; province, bbox, simplified for a zoom)",
             responses={200: {"content": {GEOJSON: {}}}})
-async def layer_geojson(request: Request, layer: Annotated[str, Path(description="provinces or communes")],
+async def layer_geojson(data: Data, layer: Annotated[str, Path(description="provinces or communes")],
                         as_of: AsOf,
                         province: Annotated[str | None, Query(description="2-digit province code",
                                                               examples=["01"])] = None,
@@ -123,7 +130,12 @@ async def layer_geojson(request: Request, layer: Annotated[str, Path(description
                         simplify: Annotated[str | None, Query(
                             description="zoom level 0-22: boundaries simplified for it, shared edges once; "
                                         "none (default): full resolution", examples=["5"])] = None):
-    st = await tilecache.current_state(request.app.state, request.app.state.pool)
-    async with request.app.state.pool.connection() as conn:
+    st = await data.loaded()
+    async with data.connection() as conn:
         body = await layers.layer_geojson(conn, layer, as_of, province, bbox, simplify, st.first_geometry_day)
     return Response(body, media_type=GEOJSON)
+
+
+@router.get("/v1/layers/{layer:other_layer}.geojson", include_in_schema=False)
+async def unknown_layer(layer: str):
+    raise NotFound(f"no layer {layer!r}; GeoJSON layers: {', '.join((*layers.LEVELS, *layers.LINEAGE_LAYERS))}")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from api.responses import JSON
 
 from api.deps import AsOf, Conn
+from api.middleware import cost
 from geodata.units import queries as units
 from geodata.geojson import feature_collection
 
@@ -17,6 +18,7 @@ Level = Literal["province", "district", "commune"]
 UnitType = Literal["tinh", "thanh_pho", "xa", "phuong", "dac_khu", "huyen", "quan", "thi_xa",
                    "thanh_pho_thuoc_tinh", "thanh_pho_thuoc_tp", "thi_tran"]
 Geometry = Literal["none", "simplified", "full"]
+FULL_GEOMETRY_COST = cost("exports", when="file")   # geometry=full is an export (rate-limited)
 Format = Literal["json", "geojson"]
 GEOJSON = "application/geo+json"
 
@@ -47,7 +49,8 @@ async def get_unit(code: CodePath, as_of: AsOf, conn: Conn):
     return await units.get_unit(conn, code, as_of)
 
 
-@router.get("/v1/units", summary="Units valid on a date, filtered, paged in a stable order (level, code)")
+@router.get("/v1/units", summary="Units valid on a date, filtered, paged in a stable order (level, code)",
+            openapi_extra=FULL_GEOMETRY_COST)
 async def list_units(request: Request, as_of: AsOf, conn: Conn,
                      type: Annotated[UnitType | None, Query(description="unit type key")] = None,
                      level: Annotated[Level | None, Query()] = None,
@@ -60,14 +63,15 @@ async def list_units(request: Request, as_of: AsOf, conn: Conn,
     return _listing(request, total, items, limit, offset, format, geometry)
 
 
-@router.get("/v1/provinces", summary="The provinces valid on a date")
+@router.get("/v1/provinces", summary="The provinces valid on a date", openapi_extra=FULL_GEOMETRY_COST)
 async def provinces(request: Request, as_of: AsOf, conn: Conn, geometry: Geometry = "none",
                     format: Format | None = None):
     total, items = await units.list_units(conn, as_of, level="province", limit=100, geometry=geometry)
     return _listing(request, total, items, 100, 0, format, geometry)
 
 
-@router.get("/v1/provinces/{code}/communes", summary="The communes of a province on a date")
+@router.get("/v1/provinces/{code}/communes", summary="The communes of a province on a date",
+            openapi_extra=FULL_GEOMETRY_COST)
 async def province_communes(request: Request, code: CodePath, as_of: AsOf, conn: Conn,
                             type: Annotated[UnitType | None, Query()] = None,
                             limit: Annotated[int, Query(ge=1, le=5000)] = 1000,

@@ -5,19 +5,19 @@ import asyncio
 from pathlib import Path
 from typing import Annotated, Literal
 
-import psycopg
 from fastapi import APIRouter, FastAPI, Path as PathParam, Query, Request
 from fastapi.responses import FileResponse, Response
 from psycopg.rows import dict_row
 from starlette.staticfiles import StaticFiles
 
-from api.deps import AsOf, Conn
+from api.deps import AsOf, Conn, Data
+from api.middleware import cost
 from api.routes.units import CodePath
+from geodata.dataset import Dataset
 from geodata.lineage import legacy_outlines
 from geodata.files import unit_download
 from geodata.views import viewer as viewer_data
 from geodata.errors import NotFound
-from geodata.settings import api_url, get_settings
 from maps import folium_maps
 
 router = APIRouter()
@@ -83,9 +83,10 @@ async def viewer_config(request: Request):
 
 @router.get("/viewer/units.json", tags=["viewer"],
             summary="Provinces and communes of a day as rows of arrays: the viewer's class breaks and charts")
-async def units_table(as_of: AsOf, conn: Conn):
+async def units_table(as_of: AsOf, conn: Conn, data: Data):
     # The viewer asks by period (the generation's first day), so a cached answer serves every day of it.
-    return Response(await viewer_data.units_table(conn, as_of), media_type="application/json",
+    reform_day = (await data.loaded()).reform_day
+    return Response(await viewer_data.units_table(conn, as_of, reform_day), media_type="application/json",
                     headers={"Cache-Control": "max-age=300"})
 
 
@@ -98,8 +99,8 @@ async def seats_geojson(as_of: AsOf, conn: Conn):
 
 @router.get("/viewer/legacy-outlines.geojson", tags=["viewer"],
             summary="Old provinces and districts as outlines, only where the lineage gives them exactly")
-async def legacy_outlines_geojson(conn: Conn):
-    return Response(await legacy_outlines.outlines(conn), media_type="application/geo+json",
+async def legacy_outlines_geojson(conn: Conn, data: Data):
+    return Response(await legacy_outlines.outlines(conn, (await data.loaded()).version), media_type="application/geo+json",
                     headers={"Cache-Control": "max-age=300"})
 
 
@@ -108,12 +109,12 @@ async def legacy_outlines_geojson(conn: Conn):
             responses={503: {"description": "the database is not answering, or this generation's polygons (built "
                              "once per dataset, then cached) took longer than the build's time limit on a busy "
                              "server; retry after Retry-After seconds"}})
-async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn):
-    body = await viewer_data.units_geojson(conn, as_of, level[:-1])
+async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, conn: Conn, data: Data):
+    body = await viewer_data.units_geojson(conn, as_of, level[:-1], (await data.loaded()).version)
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/v1/units/{code}/download", tags=["units"],
+@router.get("/v1/units/{code}/download", tags=["units"], openapi_extra=cost("exports"),
             summary="One unit (a province: with its communes) as GeoJSON or GeoPackage, full resolution, with credits")
 async def download(code: CodePath, as_of: AsOf, conn: Conn,
                    format: Literal["geojson", "gpkg"] = "geojson",
@@ -127,24 +128,27 @@ async def download(code: CodePath, as_of: AsOf, conn: Conn,
     return Response(unit_download.to_geojson(rows, as_of), media_type="application/geo+json", headers=disposition)
 
 
-def _build_map(code: str, as_of) -> Path:
-    """Build (once per dataset version and day) and return the file; runs in a thread."""
-    settings = get_settings()
-    with psycopg.connect(api_url(settings), row_factory=dict_row) as conn:
-        out = folium_maps.map_dir(settings.state_dir, folium_maps.dataset_version(conn)) / as_of.isoformat()
-        path = out / f"{code}.html"
-        if not path.exists():
-            out.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{id(out)}.tmp")
-            tmp.write_text(folium_maps.build_one(conn, code, as_of), encoding="utf-8")
-            tmp.replace(path)
-        return path
+def _build_map(data: Dataset, version: str, code: str, as_of) -> Path:
+    """Build (once per dataset version and day) and return the file; runs in a thread. Through the
+    dataset handle's connection: the statement timeout applies (503 past it, as for any query)."""
+    out = folium_maps.map_dir(data.settings.state_dir, version) / as_of.isoformat()
+    path = out / f"{code}.html"
+    if not path.exists():
+        with data.connect(row_factory=dict_row) as conn:
+            html = folium_maps.build_one(conn, code, as_of)
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{id(out)}.tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+    return path
 
 
 @router.get("/maps/{code}.html", include_in_schema=False)
-async def folium_map(code: Annotated[str, PathParam(pattern=r"^(vn|\d{2})$", max_length=2)], as_of: AsOf):
+async def folium_map(code: Annotated[str, PathParam(pattern=r"^(vn|\d{2})$", max_length=2)], as_of: AsOf,
+                     data: Data):
+    version = (await data.loaded()).version
     try:
-        path = await asyncio.to_thread(_build_map, code, as_of)
+        path = await asyncio.to_thread(_build_map, data, version, code, as_of)
     except LookupError:
         raise NotFound(f"no province has code {code} on {as_of.isoformat()}; /maps/vn.html is the country",
                        code=code) from None

@@ -15,6 +15,7 @@ import csv
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from geodata.ogc import items
 from geodata.credits import ATTRIBUTION, LICENCE, SOURCES
 from geodata.errors import InvalidInput, NotFound
 
+# How an export reaches the database: a sync connection with the service's statement timeout and
+# read-only settings (geodata/dataset.py Dataset.connect, or geodata/db.py connect in the CLI).
+Connect = Callable[[], psycopg.Connection]
 FORMATS = {"gpkg": "application/geopackage+sqlite3", "shp.zip": "application/zip",
            "fgb": "application/flatgeobuf", "parquet": "application/vnd.apache.parquet",
            "geojson": "application/geo+json", "csv": "text/csv", "csv.zip": "application/zip",
@@ -86,7 +90,7 @@ def _metadata(c: items.Collection, out: crsmod.Crs, as_of: date, province: str |
             "DATA_DICTIONARY": orjson.dumps(data_dictionary(c)).decode()}
 
 
-def _batches(url: str, c: items.Collection, q: items.Query, fmt: str, long_texts: list | None = None):
+def _batches(connect: Connect, c: items.Collection, q: items.Query, fmt: str, long_texts: list | None = None):
     """Arrow record batches of the layer, geometry as WKB in the output CRS (x/y order). For a
     Shapefile, texts over SHP_TEXT_BYTES are also appended to long_texts as (code, field, text)."""
     where, params = items.where_clause(c, q)
@@ -95,7 +99,7 @@ def _batches(url: str, c: items.Collection, q: items.Query, fmt: str, long_texts
     sql = f"SELECT {cols}, ST_AsBinary({geom}) AS geometry FROM {c.from_sql} WHERE {where} ORDER BY {c.order}"
     schema = _schema(c, fmt)
     texts = [i for i, (_, t) in enumerate(c.props.values()) if t == "string"]
-    with psycopg.connect(url) as conn, conn.cursor(name="export") as cur:
+    with connect() as conn, conn.cursor(name="export") as cur:
         cur.itersize = BATCH
         cur.execute(sql, params)
         while rows := cur.fetchmany(BATCH):
@@ -136,7 +140,7 @@ def check_request(layer: str, fmt: str) -> items.Collection:
     return c
 
 
-def export_file(url: str, layer: str, fmt: str, out: crsmod.Crs, as_of: date, province: str | None,
+def export_file(connect: Connect, layer: str, fmt: str, out: crsmod.Crs, as_of: date, province: str | None,
                 workdir: Path) -> Path:
     """Write the layer to a file under workdir (which the caller deletes); return its path."""
     c = check_request(layer, fmt)
@@ -146,7 +150,30 @@ def export_file(url: str, layer: str, fmt: str, out: crsmod.Crs, as_of: date, pr
     q = items.Query(as_of=as_of, crs=out, props=props)
     meta = _metadata(c, out, as_of, province)
     long_texts: list | None = [] if fmt == "shp.zip" else None
-    reader = pa.RecordBatchReader.from_batches(_schema(c, fmt), _batches(url, c, q, fmt, long_texts))
+    failed: list[psycopg.Error] = []
+    reader = pa.RecordBatchReader.from_batches(_schema(c, fmt), _kept(_batches(connect, c, q, fmt, long_texts), failed))
+    try:
+        return _write(reader, layer, fmt, c, out, meta, as_of, province, workdir, long_texts)
+    except (RuntimeError, pa.ArrowException):
+        # GDAL and Arrow report an error inside the batch stream as their own ("Error while accessing
+        # batch from stream"): the database's error (a query over the statement timeout, the database
+        # going away) is what happened, and the API answers it with 503.
+        if failed:
+            raise failed[0] from None
+        raise
+
+
+def _kept(batches, failed: list):
+    """The batches, remembering a database error raised while reading them (see export_file)."""
+    try:
+        yield from batches
+    except psycopg.Error as exc:
+        failed.append(exc)
+        raise
+
+
+def _write(reader, layer: str, fmt: str, c: items.Collection, out: crsmod.Crs, meta: dict, as_of: date,
+           province: str | None, workdir: Path, long_texts: list | None) -> Path:
     base = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "")
     if fmt == "parquet":
         return _parquet(reader, workdir / f"{base}.parquet", c, out, meta)

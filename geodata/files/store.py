@@ -17,6 +17,7 @@ from pathlib import Path
 
 from geodata import crs as crsmod
 from geodata.files import exports
+from geodata.files.exports import Connect
 
 FORMAT_VERSION = "x2"   # bump when exports.py changes what a file holds
 
@@ -27,7 +28,7 @@ def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out:
     return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}.{fmt}"
 
 
-def get_or_build(url: str, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
+def get_or_build(connect: Connect, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
                  out: crsmod.Crs, province: str | None) -> Path:
     """The file for this key, built now if no worker has built it yet (runs in a thread)."""
     target = store_path(root, version, period, layer, fmt, out, province)
@@ -40,7 +41,7 @@ def get_or_build(url: str, root: Path, version: str, period: str, build_day: dat
             return target
         workdir = exports.new_workdir(target.parent)
         try:
-            built = exports.export_file(url, layer, fmt, out, build_day, province, workdir)
+            built = exports.export_file(connect, layer, fmt, out, build_day, province, workdir)
             os.replace(built, target)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

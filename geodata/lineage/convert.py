@@ -10,7 +10,7 @@ from datetime import date
 from geodata.lineage.address_index import AddressIndex, OldUnit
 from geodata.lineage.address_parse import parse
 from geodata.errors import InvalidInput
-from geodata.lookup.point import REFORM_DAY, Snapshot
+from geodata.lookup.point import Snapshot
 
 
 def check_point(lat: float | None, lon: float | None) -> None:
@@ -83,7 +83,8 @@ class Converter:
     def convert(self, address: str, lat: float | None = None, lon: float | None = None,
                 as_of: date | None = None) -> dict:
         check_point(lat, lon)
-        d = max(as_of or REFORM_DAY, REFORM_DAY)   # the new units exist from the reform on
+        reform = self.snap.reform_day   # the new units exist from the reform on (the loaded data's day)
+        d = max(as_of or reform, reform)
         day = d.isoformat()
         p = parse(self.ix, address)
         cands, notes = p.communes, list(p.notes)

@@ -18,7 +18,6 @@ from psycopg import AsyncConnection
 from geodata.credits import ATTRIBUTION
 from geodata.settings import get_settings
 
-REFORM_DAY = "2025-07-01"
 # level: 'province' (old province code) or 'district' (old district code) of each old commune.
 OUTLINES_SQL = """
 WITH e AS (
@@ -47,10 +46,10 @@ def _path(version: str) -> Path:
     return Path(get_settings().state_dir) / "legacy-outlines" / f"{version}.geojson"
 
 
-async def outlines(conn: AsyncConnection) -> bytes:
-    """GeoJSON: exact old provinces and districts (polygons) and their label points."""
-    row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-    path = _path(row["version"] if row else "none")
+async def outlines(conn: AsyncConnection, version: str) -> bytes:
+    """GeoJSON: exact old provinces and districts (polygons) and their label points, kept per dataset
+    version (the dataset handle's, geodata/dataset.py)."""
+    path = _path(version)
     async with _LOCK:
         if path.exists():
             return path.read_bytes()

@@ -1,15 +1,20 @@
 """Coordinate -> commune: one consistent snapshot (index + unit names by date) per dataset version.
 
 The post-reform generations share their boundaries (decrees since 2025-07-01 retyped or renamed
-units without moving a line), so one point index answers every date from 2025-07-01; what changes
-with the date is each polygon's name, type and province, looked up per day."""
+units without moving a line), so one point index answers every date from the reform day (read from
+geo.generations); what changes with the date is each polygon's name, type and province, looked up per day.
+
+The database is reached through a `connect` callable (geodata/dataset.py Dataset.connect: the
+service's statement timeout and read-only settings), never a bare connection string."""
 from __future__ import annotations
 
 import fcntl
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import orjson
@@ -20,11 +25,15 @@ from geodata.lineage import address_index
 from geodata.errors import InvalidInput, NotFound
 from geodata.lookup.pointindex import PointIndex
 
-REFORM_DAY = date(2025, 7, 1)
+if TYPE_CHECKING:
+    from geodata.dataset import Dataset
+
+Connect = Callable[[], psycopg.Connection]
 VERSIONS_SQL = """
 SELECT code, level, name, full_name, type, province_code,
        lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
-FROM geo.units WHERE level IN ('province', 'commune') AND lower(valid) >= %s ORDER BY level, code, lower(valid)"""
+FROM geo.units WHERE level IN ('province', 'commune')
+  AND lower(valid) >= (SELECT min(valid_from) FROM geo.generations) ORDER BY level, code, lower(valid)"""
 NAMES_SQL = """
 SELECT code, level, type, province_code, parent_code, name, full_name, search_key, generation_from,
        lower(valid)::text AS valid_from, upper(valid)::text AS valid_until
@@ -50,7 +59,7 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     rows = conn.execute(GEOMS_SQL).fetchall()
     geoms = shapely.from_wkb([r[1] for r in rows])
     PointIndex.build(list(zip([r[0] for r in rows], geoms)), data_version=version).save(tmp)
-    cur = conn.execute(VERSIONS_SQL, (REFORM_DAY,))
+    cur = conn.execute(VERSIONS_SQL)
     cols = [d.name for d in cur.description]
     units = [dict(zip(cols, r)) for r in cur.fetchall()]
     cur = conn.execute(NAMES_SQL)
@@ -65,12 +74,12 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     return target
 
 
-def ensure_built(url: str, state_dir: Path) -> Path:
+def ensure_built(connect: Connect, state_dir: Path) -> Path:
     """The index directory of the loaded dataset version, built once (a file lock keeps
     concurrent workers from building it twice)."""
     root = index_root(state_dir)
     root.mkdir(parents=True, exist_ok=True)
-    with psycopg.connect(url) as conn:
+    with connect() as conn:
         version = conn.execute("SELECT version FROM geo.dataset").fetchone()[0]
         if (root / version / "units.json").exists() and address_index.current(root / version):
             return root / version
@@ -126,6 +135,12 @@ class Snapshot:
             self._days["names"] = NameIndex(orjson.loads((self.path / "names.json").read_bytes()))
         return self._days["names"]
 
+    @property
+    def reform_day(self) -> date:
+        """The first day of the first dated generation (geo.generations, as loaded): boundaries and
+        the two-tier units exist from it on."""
+        return date.fromisoformat(min(g["valid_from"] for g in self.generations if g["valid_from"]))
+
     def generation_on(self, day: str) -> str | None:
         for g in self.generations:
             if (g["valid_from"] or "") <= day and (g["valid_to"] is None or day <= g["valid_to"]):
@@ -139,8 +154,8 @@ class Snapshot:
         return None
 
     def day(self, day: date) -> "Day":
-        if day < REFORM_DAY:
-            raise NotFound(f"boundaries exist from {REFORM_DAY.isoformat()} on; {day.isoformat()} is before the "
+        if day < self.reform_day:
+            raise NotFound(f"boundaries exist from {self.reform_day.isoformat()} on; {day.isoformat()} is before the "
                            "reform, when the communes had no published polygons (see /v1/legacy/units for old units)")
         key = day.isoformat()
         if key not in self._days:
@@ -201,18 +216,21 @@ async def covering_codes(conn, lat: float, lon: float, day: date) -> list[str]:
     return [r["code"] for r in rows]
 
 
-async def lookup_point(snap: Snapshot, lat: float, lon: float, day: date, covering) -> dict | None:
+async def lookup_point(data: Dataset, lat: float, lon: float, day: date) -> dict | None:
     """The single answer; None when the point is in no commune (the caller adds `nearest`).
 
-    `covering(lat, lon, day)` is awaited only for points on an edge: it asks PostGIS."""
+    The in-memory snapshot answers; the database (data.connection()) is asked only for points on an edge."""
     check_point(lat, lon)
+    snap = data.snapshot()
     d = snap.day(day)
     on_boundary = snap.index.on_boundary(lon, lat)
     if on_boundary:
         # Within 1e-9° of an edge the grid's even-odd test may fall either way: ask PostGIS
         # (ST_Covers on the same polygons) so a point on a shared edge gets every side.
         position = {c: i for i, c in enumerate(snap.index.codes)}
-        hits = [position[c] for c in await covering(lat, lon, day) if c in position]
+        async with data.connection() as conn:
+            covering = await covering_codes(conn, lat, lon, day)
+        hits = [position[c] for c in covering if c in position]
     else:
         hits = snap.index.lookup_all(lon, lat)
     hits = [h for h in hits if d.commune[h] is not None]
@@ -252,18 +270,18 @@ class SnapshotHolder:
     """The current snapshot of a process; replaced whole when the dataset version changes, so one
     request always reads one version."""
 
-    def __init__(self, url: str, state_dir: Path):
-        self.url, self.state_dir = url, Path(state_dir)
+    def __init__(self, connect: Connect, state_dir: Path):
+        self.connect, self.state_dir = connect, Path(state_dir)
         self.current: Snapshot | None = None
 
     def refresh(self) -> bool:
         """Open the index of the loaded dataset version if it is not the current one (building it
         first if no process has yet). Returns whether the snapshot changed."""
-        with psycopg.connect(self.url, connect_timeout=3) as conn:
+        with self.connect() as conn:
             row = conn.execute("SELECT version FROM geo.dataset").fetchone()
         if row is None or (self.current and self.current.version == row[0]):
             return False
-        self.current = Snapshot.open(ensure_built(self.url, self.state_dir))
+        self.current = Snapshot.open(ensure_built(self.connect, self.state_dir))
         return True
 
     def open_at_start(self) -> str:

@@ -12,7 +12,6 @@ from geodata import crs as crsmod
 from geodata.ogc import geom as ogc_geom
 from geodata.ogc import items
 from geodata.credits import ATTRIBUTION, LICENCE
-from geodata.dates import VN_TZ, parse_date
 from geodata.errors import InvalidInput
 
 MAX_LIMIT = 10_000   # advertised in the OpenAPI document: GDAL pages with the largest allowed limit
@@ -38,7 +37,6 @@ CONFORMANCE = [
 TILE_LAYERS = {"provinces": "provinces", "communes": "communes", "old_communes": "legacy-communes",
                "lineage": "lineage"}
 TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
-FIRST_DAY = "2025-07-01T00:00:00Z"   # boundaries exist from the reform on
 
 
 def link(href: str, rel: str, type_: str, title: str | None = None) -> dict:
@@ -71,12 +69,17 @@ def conformance() -> dict:
     return {"conformsTo": CONFORMANCE}
 
 
-def collection_doc(base: str, c: items.Collection, bbox: list[float] | None) -> dict:
+def _instant(day: date | None) -> str | None:
+    return f"{day.isoformat()}T00:00:00Z" if day else None
+
+
+def collection_doc(base: str, c: items.Collection, bbox: list[float] | None, first_day: date | None) -> dict:
+    """first_day: the first day with boundaries (the loaded data's, geodata/dataset.py): the temporal extent."""
     url = f"{base}/ogc/collections/{c.id}"
     spatial = {"bbox": [bbox or [102.14, 7.18, 117.83, 23.4]], "crs": crsmod.OGC_CRS84}
     return {
         "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
-        "extent": {"spatial": spatial, "temporal": {"interval": [[FIRST_DAY, None]],
+        "extent": {"spatial": spatial, "temporal": {"interval": [[_instant(first_day), None]],
                    "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
         "crs": crsmod.supported_uris(), "storageCrs": crsmod.OGC_CRS84,
         "links": [
@@ -92,12 +95,12 @@ def collection_doc(base: str, c: items.Collection, bbox: list[float] | None) -> 
     }
 
 
-def collections_doc(base: str, extents: dict[str, list[float] | None]) -> dict:
+def collections_doc(base: str, extents: dict[str, list[float] | None], first_day: date | None) -> dict:
     return {
         "links": [link(f"{base}/ogc/collections", "self", JSON, "collections"),
                   link(f"{base}/ogc/collections?f=html", "alternate", HTML, "collections as HTML")],
         "crs": crsmod.supported_uris(),
-        "collections": [collection_doc(base, c, extents.get(c.id)) for c in items.COLLECTIONS.values()],
+        "collections": [collection_doc(base, c, extents.get(c.id), first_day) for c in items.COLLECTIONS.values()],
     }
 
 
@@ -134,27 +137,6 @@ def collection_items_path(template: dict, c: items.Collection) -> dict:
     return item
 
 
-def parse_datetime(datetime_: str | None, as_of: str | None) -> date:
-    """`datetime` (an instant: a date or a timestamp) or `as_of` picks the day; intervals are refused."""
-    if datetime_ and as_of:
-        raise InvalidInput("give either datetime or as_of, not both", parameter="datetime")
-    if not datetime_:
-        return parse_date(as_of)
-    if "/" in datetime_:
-        raise InvalidInput("datetime must be one instant (a date or a timestamp): every feature is the unit "
-                           "as it was on one day; intervals are not supported", parameter="datetime")
-    try:
-        if len(datetime_) == 10:
-            return date.fromisoformat(datetime_)
-        ts = datetime.fromisoformat(datetime_.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"datetime must be a date (YYYY-MM-DD) or an RFC 3339 timestamp, got {datetime_!r}",
-                           parameter="datetime") from None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=timezone.utc)
-    return ts.astimezone(VN_TZ).date()   # the decrees take effect on Vietnamese days
-
-
 def parse_bbox(text: str | None, bbox_crs: str | None) -> tuple | None:
     if text is None:
         if bbox_crs:
@@ -172,9 +154,10 @@ def parse_bbox(text: str | None, bbox_crs: str | None) -> tuple | None:
     return crsmod.bbox_to_crs84(numbers, src)
 
 
-def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs) -> list[dict]:
+def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs,
+                   cache: ogc_geom.GeometryCache) -> list[dict]:
     geoms = ([r["geometry"].encode() if r["geometry"] else None for r in rows] if items.in_database(out)
-             else ogc_geom.geojson_in(rows, c.id, out))
+             else ogc_geom.geojson_in(rows, c.id, out, cache))
     feats = []
     for r, g in zip(rows, geoms):
         props = {k: r[k] for k in c.props}
@@ -184,8 +167,9 @@ def _feature_bytes(rows: list[dict], c: items.Collection, out: crsmod.Crs) -> li
 
 
 def feature_collection(rows: list[dict], matched: int, c: items.Collection, q: items.Query,
-                       self_url: str, page_url) -> bytes:
-    """page_url(offset) -> the URL of another page with the same parameters."""
+                       self_url: str, page_url, cache: ogc_geom.GeometryCache) -> bytes:
+    """page_url(offset) -> the URL of another page with the same parameters; cache: the dataset
+    handle's geometry cache (geodata/dataset.py)."""
     links = [link(self_url, "self", GEOJSON, "this page"),
              link(page_url(q.offset, f="html"), "alternate", HTML, "this page as HTML")]
     if q.offset + len(rows) < matched and rows:
@@ -194,12 +178,12 @@ def feature_collection(rows: list[dict], matched: int, c: items.Collection, q: i
         links.append(link(page_url(max(0, q.offset - q.limit)), "prev", GEOJSON, "previous page"))
     doc = {"type": "FeatureCollection", "timeStamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "numberMatched": matched, "numberReturned": len(rows), "as_of": q.as_of.isoformat(),
-           "attribution": ATTRIBUTION, "links": links, "features": _feature_bytes(rows, c, q.crs)}
+           "attribution": ATTRIBUTION, "links": links, "features": _feature_bytes(rows, c, q.crs, cache)}
     return orjson.dumps(doc)
 
 
-def feature(row: dict, c: items.Collection, q: items.Query, base: str) -> bytes:
-    f = _feature_bytes([row], c, q.crs)[0]
+def feature(row: dict, c: items.Collection, q: items.Query, base: str, cache: ogc_geom.GeometryCache) -> bytes:
+    f = _feature_bytes([row], c, q.crs, cache)[0]
     url = f"{base}/ogc/collections/{c.id}/items/{row['fid']}"
     f["links"] = [link(url, "self", GEOJSON), link(f"{url}?f=html", "alternate", HTML),
                   link(f"{base}/ogc/collections/{c.id}", "collection", JSON, c.title)]

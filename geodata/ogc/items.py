@@ -18,7 +18,9 @@ from geodata import crs as crsmod
 from geodata.errors import InvalidInput, NotFound
 from geodata.ogc.cql2 import compile_filter
 
-REFORM_EVE = date(2025, 6, 30)   # the last day of the pre-reform units (the reform is a hard break)
+# The last day of the pre-reform units (the reform is a hard break): the eve of the first dated
+# generation, read from the loaded data.
+REFORM_EVE_SQL = "((SELECT min(valid_from) FROM geo.generations) - 1)"
 
 UNIT_PROPS = {   # name -> (SQL expression, JSON type): the properties served and the queryables
     "code": ("u.code", "string"), "name": ("u.name", "string"), "full_name": ("u.full_name", "string"),
@@ -74,7 +76,7 @@ COLLECTIONS = {c.id: c for c in (
     Collection("old_communes", "Communes before the 2025 reform", "The 10,035 communes of 2025-06-30 as "
                "points at their centre (no boundaries exist for them); the date is ignored.", "Point", OLD_PROPS,
                UNIT_FROM + " LEFT JOIN geo.legacy_centres c ON c.unit_id = u.id",
-               f"u.level = 'commune' AND u.valid @> DATE '{REFORM_EVE}'",
+               f"u.level = 'commune' AND u.valid @> {REFORM_EVE_SQL}",
                "u.id", "u.code", "u.code", "c.geom", {"code": "code", "type": "type", "province": "province_code"}),
     Collection("lineage", "Lineage of the 2025 reform", "One line per (old commune, new unit) it went to, wholly "
                "or in part: from the old commune's centre to the new unit's label point. New names as on the date.",

@@ -160,8 +160,10 @@ WHERE up.power_id = %(id)s AND up.inherited AND up.valid @> %(d)s::date
 GROUP BY t.code, t.full_name ORDER BY t.code"""
 
 
-async def get_power(conn: AsyncConnection, id_: str, as_of: date, geometry: str = "none") -> dict:
-    """One power with the units holding it on as_of (and the communes that inherit it)."""
+async def get_power(conn: AsyncConnection, id_: str, as_of: date, geometry: str = "none",
+                    reform_day: date | None = None) -> dict:
+    """One power with the units holding it on as_of (and the communes that inherit it). reform_day:
+    the loaded data's (geodata/dataset.py), to say why no unit holds it before the reform."""
     if not re.fullmatch(r"p\d{1,6}", id_):
         raise InvalidInput(f"power ids look like p001, got {id_!r}", parameter="id")
     row = await (await conn.execute(f"SELECT {POWER_FIELDS} FROM {POWER_FROM} WHERE p.id = %(id)s",
@@ -176,13 +178,13 @@ async def get_power(conn: AsyncConnection, id_: str, as_of: date, geometry: str 
                inherited_by=[{"province": r["code"], "province_name": r["full_name"], "communes": r["communes"]}
                              for r in inherited])
     if not holders:
-        out["note"] = _why_none(row, as_of)
+        out["note"] = _why_none(row, as_of, reform_day)
     return out
 
 
-def _why_none(row: dict, as_of: date) -> str:
-    if as_of < REFORM_DAY:
-        return f"the catalogue describes the two-tier system: no unit holds its powers before {REFORM_DAY.isoformat()}"
+def _why_none(row: dict, as_of: date, reform_day: date | None) -> str:
+    if reform_day and as_of < reform_day:
+        return f"the catalogue describes the two-tier system: no unit holds its powers before {reform_day.isoformat()}"
     if as_of < row["valid_start"]:
         return f"this power is in force from {row['valid_start'].isoformat()} ({row['i_number']})"
     if row["valid_end"] and as_of >= row["valid_end"]:
@@ -291,11 +293,11 @@ def _tally(items: list[dict], key: str) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _notes(held: list[dict], as_of: date) -> list[str]:
+def _notes(held: list[dict], as_of: date, reform_day: date) -> list[str]:
     notes = []
-    if as_of < REFORM_DAY:
+    if as_of < reform_day:
         notes.append(f"the catalogue describes the two-tier system: no unit holds its powers before "
-                     f"{REFORM_DAY.isoformat()}")
+                     f"{reform_day.isoformat()}")
     unconfirmed = sorted({h["instrument"]["number"] for h in held if not h["instrument"]["effective_confirmed"]})
     if unconfirmed:
         notes.append(f"{sum(1 for h in held if not h['instrument']['effective_confirmed'])} of these powers come "
@@ -304,8 +306,10 @@ def _notes(held: list[dict], as_of: date) -> list[str]:
     return notes
 
 
-async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, sector=None, mechanism=None) -> dict:
-    """A unit's powers on a day, grouped by sector, with totals per sector and mechanism."""
+async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, reform_day: date, sector=None,
+                      mechanism=None) -> dict:
+    """A unit's powers on a day, grouped by sector, with totals per sector and mechanism. reform_day:
+    the loaded data's (geodata/dataset.py)."""
     check_choice("sector", sector)
     check_choice("mechanism", mechanism)
     unit = await _unit(conn, code, as_of)
@@ -322,7 +326,7 @@ async def unit_powers(conn: AsyncConnection, code: str, as_of: date, *, sector=N
                    "by_sector_own": _tally(own, "sector"), "by_mechanism_own": _tally(own, "mechanism")},
         "sectors": [{"sector": s, "count": len(items), "by_mechanism": _tally(items, "mechanism"), "powers": items}
                     for s, items in sorted(sectors.items(), key=lambda kv: (-len(kv[1]), kv[0]))],
-        "notes": _notes(held, as_of),
+        "notes": _notes(held, as_of, reform_day),
         "ending_soon": await power_events.ending_soon(conn, as_of, unit_id=unit_id),
         "coverage": await power_events.coverage(conn, as_of),
     }
@@ -338,7 +342,7 @@ def _brief(h: dict) -> dict:
     return out
 
 
-async def compare(conn: AsyncConnection, codes: list[str], as_of: date) -> dict:
+async def compare(conn: AsyncConnection, codes: list[str], as_of: date, *, reform_day: date) -> dict:
     """The powers one unit holds (own or inherited) and the other does not, side by side per sector."""
     if len(codes) != 2 or codes[0] == codes[1]:
         raise InvalidInput("units must name two different unit codes, e.g. units=00070,31078", parameter="units")
@@ -354,5 +358,5 @@ async def compare(conn: AsyncConnection, codes: list[str], as_of: date) -> dict:
         "shared": len(held[0].keys() & held[1].keys()),
         "sectors": [{"sector": s, "only_in": {c: [_brief(h) for h in only[c] if h["sector"] == s] for c in codes}}
                     for s in sectors],
-        "notes": _notes([*held[0].values(), *held[1].values()], as_of),
+        "notes": _notes([*held[0].values(), *held[1].values()], as_of, reform_day),
     }

@@ -15,7 +15,7 @@ from geodata.powers import events as power_events
 
 from geodata.powers import catalogue as powers
 from geodata.errors import InvalidInput
-from geodata.powers.vocab import FROM_LEVELS, MECHANISMS, REFORM_DAY, SECTORS, check_choice
+from geodata.powers.vocab import FROM_LEVELS, MECHANISMS, SECTORS, check_choice
 
 # The matrix's columns. "central" is where a power came from, not who holds it: the catalogue records
 # what left the ministries (from_level = central), so that column counts the powers moved down from
@@ -49,7 +49,7 @@ def _add(cell: dict, r: dict) -> None:
         cell["by_origin"][r["from_level"]] += r["n"]
 
 
-async def matrix(conn: AsyncConnection, as_of: date) -> dict:
+async def matrix(conn: AsyncConnection, as_of: date, reform_day: date) -> dict:
     """Sectors x levels on as_of: powers in force per cell, split by mechanism and by origin."""
     rows = await (await conn.execute(MATRIX_SQL, {"d": as_of})).fetchall()
     cells = {(s, lvl): _cell(lvl) for s in SECTORS for lvl in MATRIX_LEVELS}
@@ -67,8 +67,8 @@ async def matrix(conn: AsyncConnection, as_of: date) -> dict:
             "definition": ("powers in force on the day (status in_force); "
                            "central counts the powers in force that moved down from the ministries "
                            "(they are also counted at the level that holds them)"),
-            "notes": [] if as_of >= REFORM_DAY else [
-                f"the catalogue describes the two-tier system: nothing is in force before {REFORM_DAY.isoformat()}"]}
+            "notes": [] if as_of >= reform_day else [
+                f"the catalogue describes the two-tier system: nothing is in force before {reform_day.isoformat()}"]}
 
 
 CELL_SQL = f"""

@@ -15,7 +15,7 @@ from psycopg import AsyncConnection
 from geodata.lineage import queries as lineage
 
 from geodata.powers import events as power_events
-from geodata.dates import VN_TZ, parse_date, today
+from geodata.dates import VN_TZ, today
 from geodata.errors import InvalidInput
 
 FEED_TITLE = "vn-geodata: đơn vị hành chính và thẩm quyền — what changed and what changes"
@@ -24,10 +24,10 @@ LICENCE = ("units: vietnamese-provinces-database (MIT), sapnhap.bando.com.vn; "
            "powers: the vn-geodata catalogue, each power with its legal source")
 
 
-def window(since: str | None, until: str | None) -> tuple[date, date]:
+def window(since: date | None, until: date | None) -> tuple[date, date]:
     """Default: a year back and half a year ahead of today (in Vietnam)."""
-    start = parse_date(since, "since") if since else today() - timedelta(days=PAST_DAYS)
-    end = parse_date(until, "until") if until else today() + timedelta(days=AHEAD_DAYS)
+    start = since or today() - timedelta(days=PAST_DAYS)
+    end = until or today() + timedelta(days=AHEAD_DAYS)
     if end < start:
         raise InvalidInput(f"until ({end}) is before since ({start})", parameter="until")
     if (end - start).days > MAX_DAYS:

@@ -3,13 +3,11 @@
 Values as defined in data/powers/README.md; anything else in the catalogue stops the load."""
 from __future__ import annotations
 
-from datetime import date
-
-from geodata.errors import InvalidInput
-
 # The catalogue describes the two-tier system: the day it began, and the day an instrument whose
-# effective date the sources did not confirm is taken to apply from.
-REFORM_DAY = date(2025, 7, 1)
+# effective date the sources did not confirm is taken to apply from (the ETL's one constant; the
+# API reads the day from the loaded data).
+from geodata.dates import REFORM_DAY  # noqa: F401  (re-exported for etl/powers.py)
+from geodata.errors import InvalidInput
 
 SECTORS = ("land", "construction", "transport", "finance_budget", "planning_investment", "home_affairs",
            "agriculture_environment", "industry_trade", "education", "health", "culture_tourism", "justice",

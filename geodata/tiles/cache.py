@@ -2,16 +2,15 @@
 
 A tile is a pure function of (dataset version, layer, period, z, x, y), where the *period* is the
 stretch of days over which neither the units nor the powers they hold change (its first day names
-it). So tiles made once are kept on disk under state_dir/tiles (shared by every worker, and by
+it). The state of the loaded version (TileState) is kept by the dataset handle (geodata/dataset.py),
+which re-reads it when a reload publishes a new version. So tiles made once are kept on disk under state_dir/tiles (shared by every worker, and by
 `vngeo tiles build`) and in a small in-memory LRU per worker; the ETag is a hash of the key, so a
 revalidation is answered 304 without reading anything."""
 from __future__ import annotations
 
-import asyncio
 import bisect
 import hashlib
 import os
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +20,6 @@ from psycopg import AsyncConnection
 
 NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
 TILE_FORMAT = "mvt-2"   # bump when the tile SQL changes what a key produces
-REFRESH_S = 2.0         # how stale the loaded dataset version may be in a worker
 
 BREAKS_SQL = """
 SELECT b FROM (SELECT lower(valid) AS b FROM geo.units UNION SELECT upper(valid) FROM geo.units
@@ -38,46 +36,25 @@ class TileState:
     first_geometry_day: date | None = None
     has_powers: bool = False
     powers: dict[str, tuple[str, str]] = field(default_factory=dict)
-    checked: float = 0.0
+
+    def period_start(self, d: date) -> date | None:
+        """The first day of the period holding d (None: before the first break)."""
+        i = bisect.bisect_right(self.breaks, d)
+        return self.breaks[i - 1] if i else None
 
     def period(self, d: date) -> str:
-        i = bisect.bisect_right(self.breaks, d)
-        return self.breaks[i - 1].isoformat() if i else "start"
+        start = self.period_start(d)
+        return start.isoformat() if start else "start"
 
 
-async def _reload(conn: AsyncConnection, version: str) -> TileState:
+async def read_state(conn: AsyncConnection, version: str) -> TileState:
+    """The tile state of `version`, read once per version by the dataset handle (geodata/dataset.py)."""
     has_powers = (await (await conn.execute("SELECT to_regclass('geo.unit_powers') IS NOT NULL AS p")).fetchone())["p"]
     rows = await (await conn.execute(BREAKS_SQL.format(powers=POWERS_BREAKS if has_powers else ""))).fetchall()
     first = await (await conn.execute(
         "SELECT min(lower(valid)) AS d FROM geo.units WHERE geom IS NOT NULL")).fetchone()
     return TileState(version=version, breaks=[r["b"] for r in rows], first_geometry_day=first["d"],
                      has_powers=has_powers)
-
-
-_refreshing = asyncio.Lock()
-
-
-async def current_state(app_state, pool) -> TileState:
-    """The worker's TileState, re-read when the loaded version changes (checked every REFRESH_S).
-    One request checks at a time; the others go on with the state they have (at most a few seconds
-    old) instead of each waiting for a pool connection, which made every request of a busy worker
-    stall every REFRESH_S."""
-    st: TileState | None = getattr(app_state, "tiles", None)
-    now = time.monotonic()
-    if st is not None and (now - st.checked < REFRESH_S or _refreshing.locked()):
-        return st
-    async with _refreshing:
-        st = getattr(app_state, "tiles", None)
-        if st is not None and time.monotonic() - st.checked < REFRESH_S:
-            return st
-        async with pool.connection() as conn:
-            row = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-            version = row["version"] if row else "none"
-            if st is None or st.version != version:
-                st = await _reload(conn, version)
-        st.checked = time.monotonic()
-        app_state.tiles = st
-        return st
 
 
 async def power_arrays(st: TileState, conn: AsyncConnection, d: date) -> tuple[str, str]:

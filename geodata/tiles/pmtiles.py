@@ -11,7 +11,6 @@ import gzip
 import time
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
@@ -21,7 +20,7 @@ from geodata.tiles import cache as tilecache
 from geodata.tiles import tilejson
 
 from geodata.tiles import mvt as tiles
-from geodata.db import make_pool
+from geodata.dataset import Dataset
 from geodata.settings import Settings
 
 CONCURRENCY = 2   # PostGIS does the work: one query per core
@@ -63,10 +62,11 @@ async def build(settings: Settings, url: str, layer_name: str, d: date, out: Pat
                 progress=print) -> dict:
     layer = tiles.get_layer(layer_name)
     t0 = time.monotonic()
-    pool = make_pool(settings, url)
+    data = Dataset(settings, url)
+    pool = data.pool
     await pool.open()
     try:
-        st = await tilecache.current_state(SimpleNamespace(), pool)
+        st = await data.tile_state()
         cache = tilecache.TileCache(settings.state_dir / "tiles", memory_bytes=0)
         found = await _render_all(pool, st, cache, layer, d, max_zoom, progress)
         async with pool.connection() as conn:

@@ -13,6 +13,8 @@ from geodata.geojson import feature_collection
 from geodata.tiles.mvt import BANDS, MAX_ZOOM, band_for_zoom
 
 LEVELS = {"provinces": "province", "communes": "commune"}
+# Served beside them by api/routes/lineage.py (geodata/lineage/layers.py): /v1/layers/{name}.geojson too.
+LINEAGE_LAYERS = ("lineage", "legacy-communes")
 FULL_BAND = len(BANDS) - 1
 
 LAYER_SQL = """
@@ -67,7 +69,7 @@ async def layer_geojson(conn: AsyncConnection, layer: str, d: date, province: st
                         bbox: str | None = None, simplify: str | None = None, first_day: date | None = None) -> bytes:
     level = LEVELS.get(layer)
     if level is None:
-        raise NotFound(f"no layer {layer!r}; GeoJSON layers: provinces, communes, lineage, legacy-communes")
+        raise NotFound(f"no layer {layer!r}; GeoJSON layers: {', '.join((*LEVELS, *LINEAGE_LAYERS))}")
     _check_province(province)
     box, zoom = parse_bbox(bbox), parse_simplify(simplify)
     if first_day and d < first_day:

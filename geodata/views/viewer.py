@@ -20,7 +20,6 @@ from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.powers.catalogue import POWER_COUNTS_JOIN
 from geodata.settings import DATA_DIR
 
-REFORM = date(2025, 7, 1)
 # Only what the page uses (the tiles carry full names): the table is part of the first load.
 # (names, label points and densities come with the tiles, or are computed by the page).
 FIELDS = ("code", "type", "level", "population", "area", "changed", "flags")
@@ -52,7 +51,8 @@ SEATS_SQL = """
 SELECT DISTINCT ON (c.code) c.code, c.name, round(ST_X(lc.geom)::numeric, 5)::float8 AS lon,
        round(ST_Y(lc.geom)::numeric, 5)::float8 AS lat
 FROM geo.units c
-JOIN geo.units n ON n.code = c.code AND n.level = 'commune' AND n.generation_from = '2025-07-01'
+JOIN geo.units n ON n.code = c.code AND n.level = 'commune'
+JOIN geo.generations g ON g.id = n.generation_from AND g.valid_from = (SELECT min(valid_from) FROM geo.generations)
 JOIN geo.lineage_edges e ON e.new_unit_id = n.id AND e.kind IN ('whole', 'part')
 JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
 JOIN geo.legacy_centres lc ON lc.unit_id = o.id AND lc.geom IS NOT NULL
@@ -105,12 +105,13 @@ async def generation(conn: AsyncConnection, as_of: date) -> dict:
     return row or {"id": None, "valid_from": None}
 
 
-async def units_table(conn: AsyncConnection, as_of: date) -> bytes:
-    """Provinces and communes valid on as_of as {fields, rows}; pre-reform days give old communes."""
+async def units_table(conn: AsyncConnection, as_of: date, reform_day: date) -> bytes:
+    """Provinces and communes valid on as_of as {fields, rows}; pre-reform days give old communes.
+    reform_day: the loaded data's (geodata/dataset.py)."""
     gen = await generation(conn, as_of)
     rows = await (await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"],
-                                                 "reform": REFORM})).fetchall()
-    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of, **capitals_args()})).fetchall() if as_of >= REFORM else []
+                                                 "reform": reform_day})).fetchall()
+    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of, **capitals_args()})).fetchall() if as_of >= reform_day else []
     return orjson.dumps({"as_of": as_of, "generation": gen["id"], "generation_from": gen["valid_from"],
                          "attribution": ATTRIBUTION, "fields": FIELDS,
                          "rows": [[r[f] for f in FIELDS] for r in rows], "capitals": capitals})
@@ -135,10 +136,10 @@ _BUILDING = asyncio.Lock()
 BUILD_TIMEOUT_MS = 120_000
 
 
-async def units_geojson(conn: AsyncConnection, as_of: date, level: str) -> bytes:
-    """The polygons of a day with the vector tiles' properties (fallback layer), cached per dataset."""
-    version = await (await conn.execute("SELECT version FROM geo.dataset")).fetchone()
-    key = (version["version"] if version else None, as_of, level)
+async def units_geojson(conn: AsyncConnection, as_of: date, level: str, version: str) -> bytes:
+    """The polygons of a day with the vector tiles' properties (fallback layer), cached per dataset
+    version (the dataset handle's, geodata/dataset.py)."""
+    key = (version, as_of, level)
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]

@@ -7,8 +7,10 @@ import { unitHTML, legacyHTML, pointHTML, missHTML, problemText, flagWhy } from 
 import { renderCharts } from "./charts.js";
 import { setupSearch } from "./search.js";
 
-const REFORM = "2025-07-01";
-const PRE = "2025-06-30";                     // the pre-reform map: the old units on their last day
+// The reform day comes from the service (/v1/meta reform_day: read from the loaded generations);
+// PRE, the pre-reform map, shows the old units on their last day, the day before.
+let REFORM = null, PRE = null;
+const dayBefore = (day) => new Date(Date.parse(day + "T00:00:00Z") - 86400000).toISOString().slice(0, 10);
 const MIN_DATE = "2025-01-01";
 // A unit's proper name is its type word and its name ("Phường Ba Đình"), whatever the page's language.
 const TYPE_VI = { xa: "Xã", phuong: "Phường", dac_khu: "Đặc khu", tinh: "Tỉnh", thanh_pho: "Thành phố" };
@@ -35,6 +37,8 @@ async function init() {
   Object.assign(state, fromUrl);
   setLang(state.lang);
   [meta, config] = await Promise.all([getJSON("/v1/meta"), getJSON("/viewer/config.json")]);
+  REFORM = meta.reform_day;
+  PRE = dayBefore(REFORM);
   defaults.date = meta.today;
   if (state.date && (state.date < MIN_DATE || state.date > meta.today)) { rejected.push(`date=${state.date}`); delete state.date; }
   state.date ||= meta.today;
