@@ -134,3 +134,17 @@ def pytest_collection_modifyitems(config, items):
             gone = sorted(t for t in listed if f"def {t}(" not in path.read_text(encoding="utf-8"))
             if gone:
                 raise pytest.UsageError(f"tests/conftest.py PURE lists tests that {name} does not define: {gone}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (tests/browser.py) for a test module; each test opens its own context. Per
+    module, not per run: Playwright's sync API must not stay open beside other modules' event loops."""
+    from tests.browser import ARGS, CHROMIUM
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

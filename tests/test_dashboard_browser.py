@@ -8,20 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.browser import WAIT, RecordingPage
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / ".vngeo" / "screenshots" / "dashboard"
 AXE = ROOT / "tests" / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
-WAIT = 90_000
 DAY = "2026-12-07"
 VIEWS = ("matrix", "timeline", "map", "compare", "scale", "coverage", "changes")
 PHONE = {"width": 390, "height": 844}
@@ -30,36 +26,12 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Dash:
-    """A dashboard page that records console errors, failed requests and HTTP errors. Links to the
-    sources (other origins) are answered by a stand-in page: the tests run offline."""
+class Dash(RecordingPage):
+    """A dashboard page; links to the sources (other origins) are answered by a stand-in page."""
 
     def __init__(self, browser, server, viewport=None):
-        self.server = server
-        self.context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900}, accept_downloads=True)
-        self.context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.fulfill(
-            status=200, content_type="text/html", body="<title>source</title><p>source stand-in</p>"))
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
-
-    def _failed(self, request):
-        if "ERR_ABORTED" in (request.failure or "") and ".mvt" in request.url:
-            return   # MapLibre cancels tiles it no longer needs
-        self.errors.append(f"failed: {request.url} {request.failure}")
+        super().__init__(browser, server, offline_links=True, accept_downloads=True,
+                         viewport=viewport or {"width": 1366, "height": 900})
 
     def ready(self, view: str | None = None):
         self.page.wait_for_function(
@@ -77,10 +49,6 @@ class Dash:
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-    def close(self):
-        self.context.close()
-
 
 @pytest.fixture
 def dash(browser, server):

@@ -4,55 +4,22 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser import WAIT, RecordingPage
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / ".vngeo" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# WebGL without a GPU: SwiftShader through ANGLE. No network beyond the service under test.
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
-WAIT = 90_000  # ms: the first day's layers, on a busy 2-core machine
 
 sync_api = pytest.importorskip("playwright.sync_api")
 # Locator assertions run outside the page's world: the viewer's CSP (no eval) stays on in the tests.
 expect = sync_api.expect
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-class Page:
-    """A page that records console errors, failed requests and HTTP errors, for the assertions."""
-
-    def __init__(self, browser, server, **ctx):
-        self.server = server
-        self.context = browser.new_context(viewport=ctx.pop("viewport", {"width": 1280, "height": 800}), **ctx)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(
-            f"console: {m.text} at {m.location.get('url', '')}"))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
-
-    def _failed(self, request):
-        # MapLibre cancels the tiles it no longer needs while flying, and the GeoJSON of a source
-        # replaced by another day's: aborted by the page, not failed.
-        if "ERR_ABORTED" in (request.failure or "") and (".mvt" in request.url or ".geojson" in request.url):
-            return
-        self.errors.append(f"failed: {request.url} {request.failure}")
+class Page(RecordingPage):
+    """The viewer page: open it and wait for its day, take screenshots."""
 
     def open(self, path: str = "/"):
         self.page.goto(self.server + path)
@@ -62,9 +29,6 @@ class Page:
     def shot(self, name: str) -> bytes:
         SHOTS.mkdir(parents=True, exist_ok=True)
         return self.page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-    def close(self):
-        self.context.close()
 
 
 @pytest.fixture

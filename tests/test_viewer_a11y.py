@@ -11,7 +11,8 @@ import subprocess
 
 import pytest
 
-from tests.test_viewer import ARGS, CHROMIUM, SHOTS, WAIT, Page, browser, page  # noqa: F401
+from tests.browser import ARGS, CHROMIUM, WAIT
+from tests.test_viewer import SHOTS, Page, page  # noqa: F401  (the page fixture)
 
 A11Y = SHOTS.parents[1] / "tests" / "a11y" / "node_modules"
 FIRST_LOAD_BUDGET = 700_000
