@@ -1,20 +1,9 @@
 // The side panel: a unit (figures, where it came from, its powers, downloads), a clicked point,
 // an old (pre-reform) unit and what it became. Everything from the API is escaped.
 import { t, fmt, esc, getLang } from "./i18n.js";
+import { sectorLabel } from "./sectors.js";
 
-const SECTORS = {
-  land: ["Đất đai", "Land"], construction: ["Xây dựng", "Construction"], transport: ["Giao thông", "Transport"],
-  finance_budget: ["Tài chính, ngân sách", "Finance and budget"], planning_investment: ["Kế hoạch, đầu tư", "Planning and investment"],
-  home_affairs: ["Nội vụ", "Home affairs"], agriculture_environment: ["Nông nghiệp, môi trường", "Agriculture and environment"],
-  industry_trade: ["Công thương", "Industry and trade"], education: ["Giáo dục", "Education"], health: ["Y tế", "Health"],
-  culture_tourism: ["Văn hóa, du lịch", "Culture and tourism"], justice: ["Tư pháp", "Justice"],
-  science_technology: ["Khoa học, công nghệ", "Science and technology"], ethnic_religion: ["Dân tộc, tôn giáo", "Ethnic and religious affairs"],
-  public_security: ["An ninh", "Public security"], general: ["Chung", "General"],
-};
-
-export function sectorName(key) {
-  return (SECTORS[key] || [key, key])[getLang() === "en" ? 1 : 0];
-}
+export const sectorName = (key) => sectorLabel(key, getLang());
 
 const kv = (pairs) => `<dl class="kv">${pairs.filter(([, v]) => v !== undefined)
   .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl>`;

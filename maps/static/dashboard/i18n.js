@@ -1,4 +1,5 @@
 // The dashboard's words in Vietnamese (default) and English, number and date formats, escaping.
+import { sectorLabel } from "../sectors.js";
 const STRINGS = {
   vi: {
     skip: "Đến nội dung", title: "Bảng điều khiển phân quyền",
@@ -128,16 +129,6 @@ const STRINGS = {
   },
 };
 
-const SECTORS = {
-  land: ["Đất đai", "Land"], construction: ["Xây dựng", "Construction"], transport: ["Giao thông", "Transport"],
-  finance_budget: ["Tài chính, ngân sách", "Finance and budget"], planning_investment: ["Kế hoạch, đầu tư", "Planning and investment"],
-  home_affairs: ["Nội vụ", "Home affairs"], agriculture_environment: ["Nông nghiệp, môi trường", "Agriculture and environment"],
-  industry_trade: ["Công thương", "Industry and trade"], education: ["Giáo dục", "Education"], health: ["Y tế", "Health"],
-  culture_tourism: ["Văn hóa, du lịch", "Culture and tourism"], justice: ["Tư pháp", "Justice"],
-  science_technology: ["Khoa học, công nghệ", "Science and technology"], ethnic_religion: ["Dân tộc, tôn giáo", "Ethnic and religious affairs"],
-  public_security: ["An ninh", "Public security"], general: ["Chung", "General"],
-};
-
 let lang = "vi";
 
 export const getLang = () => lang;
@@ -147,7 +138,7 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ""));
 }
 
-export const sectorName = (key) => (SECTORS[key] || [key, key])[lang === "en" ? 1 : 0];
+export const sectorName = (key) => sectorLabel(key, lang);
 
 export function fmt(n, digits = 0) {
   if (n === null || n === undefined || Number.isNaN(n)) return "—";
