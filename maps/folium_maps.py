@@ -41,8 +41,8 @@ def _fmt(v, digits: int = 0) -> str:
 def _popup(r: dict, province_map: bool) -> str:
     """Popup HTML, escaped: names come from the sources."""
     e = html.escape
-    rows = [("Type", r["type"]), ("Population", _fmt(r["population"])), ("Area (km²)", _fmt(r["area"], 2)),
-            ("Density (/km²)", _fmt(r["density"], 1)), ("Administrative centre", r["admin_center"] or "—"),
+    rows = [("Type", r["type"]), ("Population", _fmt(r["population"])), ("Area (km²)", _fmt(r["area_km2"], 2)),
+            ("Density (/km²)", _fmt(r["density_per_km2"], 1)), ("Administrative centre", r["admin_center"] or "—"),
             ("Powers held", _fmt(r["powers"]))]
     sectors = sorted((r["powers_by_sector"] or {}).items(), key=lambda kv: -kv[1])[:5]
     if sectors:
@@ -78,7 +78,7 @@ def _rows(conn: psycopg.Connection, as_of: date, province: str | None) -> list[d
 def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str:
     """The HTML of one map; Leaflet comes from vendor/ next to it, never from a CDN."""
     features = [{"type": "Feature", "geometry": orjson.loads(r["geometry"]),
-                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density"]),
+                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density_per_km2"]),
                                 "popup": _popup(r, province_map)}} for r in rows]
     m = folium.Map(tiles=None, control_scale=True)
     m.default_js = [("leaflet", "vendor/leaflet/leaflet.js")]

@@ -15,6 +15,7 @@ from etl.cluster import api_url
 from geodata import crs as crsmod
 from geodata.files import store as export_store
 from geodata.files import exports
+from geodata.files import unit_download as unit_exports
 from geodata.tiles import cache as tilecache
 from geodata.credits import ATTRIBUTION
 from geodata.settings import get_settings
@@ -29,17 +30,25 @@ router = APIRouter(tags=["exports"])
                                          for m in sorted(set(exports.FORMATS.values()))}}})
 async def export(request: Request,
                  filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
-                                                    "old_communes or lineage; format gpkg, shp.zip, fgb, parquet, "
+                                                    "old_communes (former id legacy-communes) or lineage; format gpkg, shp.zip, fgb, parquet, "
                                                     "geojson, csv, csv.zip (CSV with .csvt and .prj) or latlon.csv "
                                                     "(one row per unit at its centre)", examples=["communes.gpkg"],
                                                     max_length=40)],
                  as_of: AsOf,
                  crs: Annotated[str | None, Query(description="output CRS (default CRS84); VN-2000 ones use "
                                                   "EPSG:6960", examples=["EPSG:3405"], max_length=80)] = None,
-                 province: Annotated[str | None, Query(pattern=r"^\d{2}$", examples=["79"])] = None):
+                 province: Annotated[str | None, Query(pattern=r"^\d{2}$", examples=["79"])] = None,
+                 code: Annotated[str | None, Query(
+                     pattern=r"^(\d{2}|\d{5})$", examples=["00070"],
+                     description="one unit: its code (provinces: 2 digits, communes and old_communes: 5; "
+                                 "lineage: the old commune's)")] = None):
     layer, fmt = exports.parse_format(filename)
-    exports.check_request(layer, fmt)
+    layer = exports.check_request(layer, fmt).id
     out = crsmod.parse(crs)
+    name = ""
+    if code is not None:   # the unit must exist on the day, at the layer's level (404 says when it did)
+        async with request.app.state.pool.connection() as conn:
+            name = await unit_exports.check_unit(conn, layer, code, as_of)
     settings = get_settings()
     st = await tilecache.current_state(request.app.state, request.app.state.pool)
     period = st.period(as_of)
@@ -47,8 +56,8 @@ async def export(request: Request,
     if period == "start":
         period = as_of.isoformat()
     path = await asyncio.to_thread(export_store.get_or_build, api_url(settings), settings.state_dir / "exports",
-                                   st.version, period, build_day, layer, fmt, out, province)
-    name = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + f".{fmt}"
+                                   st.version, period, build_day, layer, fmt, out, province, code)
+    name = exports.base_name(layer, as_of, province, code, name) + f".{fmt}"
     headers = {"Content-Crs": f"<{out.uri}>", "Link": '</v1/meta>; rel="license"',
                "X-Attribution": ATTRIBUTION.encode("ascii", "replace").decode(),
                "X-Data-Valid-From": build_day.isoformat(), "Cache-Control": "public, max-age=3600"}

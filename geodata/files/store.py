@@ -18,19 +18,20 @@ from pathlib import Path
 from geodata import crs as crsmod
 from geodata.files import exports
 
-FORMAT_VERSION = "x2"   # bump when exports.py changes what a file holds
+FORMAT_VERSION = "x3"   # bump when exports.py changes what a file holds
 
 
 def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out: crsmod.Crs,
-               province: str | None) -> Path:
+               province: str | None, code: str | None = None) -> Path:
     crs = str(out.epsg or "crs84")
-    return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}.{fmt}"
+    unit = f"-{code}" if code else ""
+    return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}{unit}.{fmt}"
 
 
 def get_or_build(url: str, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
-                 out: crsmod.Crs, province: str | None) -> Path:
+                 out: crsmod.Crs, province: str | None, code: str | None = None) -> Path:
     """The file for this key, built now if no worker has built it yet (runs in a thread)."""
-    target = store_path(root, version, period, layer, fmt, out, province)
+    target = store_path(root, version, period, layer, fmt, out, province, code)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +41,7 @@ def get_or_build(url: str, root: Path, version: str, period: str, build_day: dat
             return target
         workdir = exports.new_workdir(target.parent)
         try:
-            built = exports.export_file(url, layer, fmt, out, build_day, province, workdir)
+            built = exports.export_file(url, layer, fmt, out, build_day, province, workdir, code)
             os.replace(built, target)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -49,6 +50,9 @@ def get_or_build(url: str, root: Path, version: str, period: str, build_day: dat
 
 
 def _drop_old_versions(root: Path, keep: str) -> None:
+    """Remove the files of other dataset versions (another format's files of this version are left:
+    a checkout of another format may share the state directory)."""
+    version = keep.split("-", 1)[1]
     for d in root.iterdir():
-        if d.is_dir() and d.name != keep:
+        if d.is_dir() and d.name.split("-", 1)[-1] != version:
             shutil.rmtree(d, ignore_errors=True)

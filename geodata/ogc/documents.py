@@ -14,6 +14,7 @@ from geodata.ogc import items
 from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.dates import VN_TZ, parse_date
 from geodata.errors import InvalidInput
+from geodata.units import fields
 
 MAX_LIMIT = 10_000   # advertised in the OpenAPI document: GDAL pages with the largest allowed limit
 GEOJSON = "application/geo+json"
@@ -34,9 +35,8 @@ CONFORMANCE = [
     _T1 + "core", _T1 + "tileset", _T1 + "tilesets-list", _T1 + "geodata-tilesets", _T1 + "mvt", _T1 + "oas30",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset", "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
-# Each collection's vector tile layer (geodata/tiles/mvt.py): its tiles are linked from the collection.
-TILE_LAYERS = {"provinces": "provinces", "communes": "communes", "old_communes": "legacy-communes",
-               "lineage": "lineage"}
+# Each collection's vector tile layer (geodata/tiles/mvt.py): the same id (geodata/units/fields.py LAYER_TABLE).
+TILE_LAYERS = {layer_id: layer_id for layer_id in fields.LAYER_IDS}
 TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 FIRST_DAY = "2025-07-01T00:00:00Z"   # boundaries exist from the reform on
 

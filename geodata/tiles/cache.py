@@ -20,7 +20,7 @@ from pathlib import Path
 from psycopg import AsyncConnection
 
 NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
-TILE_FORMAT = "mvt-2"   # bump when the tile SQL changes what a key produces
+TILE_FORMAT = "mvt-3"   # bump when the tile SQL changes what a key produces
 REFRESH_S = 2.0         # how stale the loaded dataset version may be in a worker
 
 BREAKS_SQL = """
