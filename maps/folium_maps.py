@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geodata.credits import ATTRIBUTION, LICENCE
+from geodata.units import fields
 from geodata.views import maps as map_data
 
 VENDOR_SRC = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
@@ -38,17 +39,26 @@ def _fmt(v, digits: int = 0) -> str:
     return f"{v:,.{digits}f}".replace(",", " ")
 
 
+def _sectors(by_sector: dict | None) -> str | None:
+    top = sorted((by_sector or {}).items(), key=lambda kv: -kv[1])[:5]
+    return ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in top) or None
+
+
+def _value(f: fields.Field, v) -> str | None:
+    """A field's value as the popup shows it; None: the row is left out (no sectors to name)."""
+    if f.name == "powers_by_sector":
+        return _sectors(v)
+    if f.type in ("integer", "number"):
+        return _fmt(v, f.digits or 0)
+    return "—" if v is None or v == "" else str(v)
+
+
 def _popup(r: dict, province_map: bool) -> str:
-    """Popup HTML, escaped: names come from the sources."""
+    """Popup HTML, escaped: names come from the sources. The rows are the catalogue's folium fields
+    that have a label (geodata/units/fields.py), in its order."""
     e = html.escape
-    rows = [("Type", r["type"]), ("Population", _fmt(r["population"])), ("Area (km²)", _fmt(r["area_km2"], 2)),
-            ("Density (/km²)", _fmt(r["density_per_km2"], 1)), ("Administrative centre", r["admin_center"] or "—"),
-            ("Powers held", _fmt(r["powers"]))]
-    sectors = sorted((r["powers_by_sector"] or {}).items(), key=lambda kv: -kv[1])[:5]
-    if sectors:
-        rows.append(("Main sectors", ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sectors)))
-    rows.append(("Came from", r["came_from"] or "—"))
-    body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    rows = [(f.label, _value(f, r[f.name])) for f in fields.fields(fields.FOLIUM) if f.label]
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows if v is not None)
     link = "" if province_map else f'<p><a href="{e(r["code"])}.html">Map of its communes →</a></p>'
     return (f'<div class="vg-popup"><h4>{e(r["full_name"])}</h4><p>{e(r["full_name_en"] or "")} · '
             f'code {e(r["code"])}</p><table>{body}</table>{link}</div>')

@@ -60,18 +60,21 @@ class Field:
     outputs: frozenset[str]
     shp: str | None = None     # Shapefile (dBASE) name when the name is over 10 characters
     metric: str | None = None  # the viewer's colour key that maps this field ("colour=density")
+    label: str | None = None   # a short English title where a field is shown to people (folium popups)
+    digits: int | None = None  # decimals a number is shown with
 
     @property
     def shp_name(self) -> str:
         return self.shp or self.name
 
     def doc(self) -> dict:
+        extra = {k: v for k, v in (("metric", self.metric), ("label", self.label), ("digits", self.digits)) if v is not None}
         return {"name": self.name, "type": self.type, "description": self.description, "shapefile_name": self.shp_name,
-                "outputs": sorted(self.outputs, key=OUTPUTS.index), **({"metric": self.metric} if self.metric else {})}
+                "outputs": sorted(self.outputs, key=OUTPUTS.index), **extra}
 
 
-def F(name, sql, type_, description, outputs, shp=None, metric=None) -> Field:   # noqa: N802 (a table row)
-    return Field(name, sql, type_, description, frozenset(outputs), shp, metric)
+def F(name, sql, type_, description, outputs, shp=None, metric=None, label=None, digits=None) -> Field:  # noqa: N802
+    return Field(name, sql, type_, description, frozenset(outputs), shp, metric, label, digits)
 
 
 _OLD = {OLD_OGC, OLD_TILES}
@@ -83,7 +86,8 @@ UNIT_FIELDS: tuple[Field, ...] = (
       {UNITS, OGC, LABELS, LAYERS, FOLIUM} | _OLD, shp="fullname"),
     F("name_en", "u.name_en", "string", "English name", _FILES),
     F("full_name_en", "u.full_name_en", "string", "English name with the type", _FILES | {FOLIUM}, shp="fullnameen"),
-    F("type", "u.type", "string", "unit type key (tinh, thanh_pho, xa, phuong, dac_khu, …)", _ALL_NEW | _OLD),
+    F("type", "u.type", "string", "unit type key (tinh, thanh_pho, xa, phuong, dac_khu, …)", _ALL_NEW | _OLD,
+      label="Type"),
     F("level", "u.level", "string", "province or commune", {UNITS, OGC, LAYERS, VIEWER, OLD_OGC}),
     F("parent_code", "u.parent_code", "string",
       "code of the parent unit (of a pre-reform commune: its district)", {OGC} | _OLD, shp="parent"),
@@ -92,15 +96,16 @@ UNIT_FIELDS: tuple[Field, ...] = (
     F("province_name", "pr.name", "string", "name of the province on the date", {TILES, LAYERS}, shp="prov_name"),
     F("population", "u.population", "integer",
       "population, official map attribute table (null where withheld, see flags in the API)", _ALL_NEW,
-      metric="population"),
-    F("area_km2", "u.area_km2::float8", "number", "official area in km²", _ALL_NEW - {LABELS}, metric="area"),
+      metric="population", label="Population", digits=0),
+    F("area_km2", "u.area_km2::float8", "number", "official area in km²", _ALL_NEW - {LABELS}, metric="area",
+      label="Area (km²)", digits=2),
     F("area_km2_computed", "u.area_km2_computed::float8", "number", "geodesic area of the boundary on WGS 84, km²",
       _FILES, shp="area_comp"),
     F("density_per_km2", DENSITY_SQL, "number",
       "people per official km², one decimal (null where population or area is missing)", _ALL_NEW,
-      shp="density", metric="density"),
+      shp="density", metric="density", label="Density (/km²)", digits=1),
     F("admin_center", "u.admin_center", "string", "administrative centre (address)", _FILES | {FOLIUM},
-      shp="admincentr"),
+      shp="admincentr", label="Administrative centre"),
     F("phone", "u.phone", "string", "telephone", _FILES),
     F("website", "u.website", "string", "website", _FILES),
     F("valid_from", "lower(u.valid)", "date", "first day this version of the unit is valid",
@@ -122,10 +127,11 @@ UNIT_FIELDS: tuple[Field, ...] = (
       "everything, marks nothing)", {VIEWER}),
     F("sources", "u.sources", "object", "where the unit's figures come from", {UNITS}),
     F("powers", "pc.total", "integer", "powers the unit holds on the date (own and inherited)",
-      {TILES, FOLIUM}),
+      {TILES, FOLIUM}, label="Powers held", digits=0),
     F("powers_inherited", "pc.inherited", "integer", "of which inherited from an abolished level", {TILES}),
-    F("powers_by_sector", "pc.by_sector", "object", "powers held per sector", {FOLIUM}),
-    F("came_from", CAME_FROM_SQL, "string", "the old units it came from (part: partly)", {FOLIUM}),
+    F("powers_by_sector", "pc.by_sector", "object", "powers held per sector", {FOLIUM}, label="Main sectors"),
+    F("came_from", CAME_FROM_SQL, "string", "the old units it came from (part: partly)", {FOLIUM},
+      label="Came from"),
     # Old communes' tiles only: where each went.
     F("successor", "(SELECT sn.code FROM geo.lineage_edges se JOIN geo.units sn ON sn.id = se.new_unit_id "
       "WHERE se.old_unit_id = u.id AND se.is_default LIMIT 1)", "string",

@@ -60,7 +60,7 @@ ORDER BY c.code, (position(lower(o.name) IN lower(coalesce(c.admin_center, '')))
 CAPITALS_FILE = DATA_DIR / "viewer" / "capitals.csv"
 CAPITALS_SQL = """
 WITH cap(province, district, name) AS (SELECT * FROM unnest(%(province)s::text[], %(district)s::text[], %(name)s::text[]))
-SELECT cap.province, cap.name,
+SELECT cap.province AS province_code, cap.name,
        round(ST_X(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lon,
        round(ST_Y(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lat
 FROM cap

@@ -243,7 +243,7 @@ function tipText(props, level) {
   if (m === "type") return `${name} — ${t(props.type || row?.type)}`;
   const why = layers.flagReason(row, m);
   const v = row ? row[layers.fieldOf(m)] : props[layers.fieldOf(m)];
-  const shown = v === null || v === undefined ? t("no_data") : `${fmt(v, m === "area" ? 2 : m === "density" ? 1 : 0)} ${t(layers.METRIC_UNITS[m])}`;
+  const shown = v === null || v === undefined ? t("no_data") : `${fmt(v, layers.digitsOf(m))} ${t(layers.METRIC_UNITS[m])}`;
   const none = v === null || v === undefined;
   return `${name} — ${t(`m_${m}`)}: ${shown}${why ? ` ⚑ ${none ? t("withheld") : t("flagged")}: ${flagWhy(v, why)}` : ""}`;
 }

@@ -15,9 +15,13 @@ const EMPTY = { type: "FeatureCollection", features: [] };
 export const METRIC_UNITS = { population: "unit_people", density: "unit_density", area: "unit_km2" };
 // The field each colour key maps (population, area, density), from the service's field catalogue
 // (/v1/fields "metrics"): the tiles, their GeoJSON fallback and the table all use these names.
-let METRIC_FIELDS = {};
-export function setCatalogue(catalogue) { METRIC_FIELDS = { ...catalogue.metrics }; }
+let METRIC_FIELDS = {}, FIELDS = {};
+export function setCatalogue(catalogue) {
+  METRIC_FIELDS = { ...catalogue.metrics };
+  FIELDS = Object.fromEntries(catalogue.fields.map((f) => [f.name, f]));
+}
 export const fieldOf = (metric) => METRIC_FIELDS[metric] || metric;
+export const digitsOf = (metric) => FIELDS[fieldOf(metric)]?.digits ?? 0;   // decimals the figure is shown with
 
 export function createMap(container) {
   maplibregl.setWorkerUrl("/static/vendor/maplibre-gl-csp-worker.js"); // CSP: no blob: workers
@@ -193,7 +197,7 @@ export function loadLater(map, period, preReform) {
 export function setLabels(map, table) {
   const features = [];
   for (const c of table.capitals || []) features.push({ type: "Feature", geometry: { type: "Point", coordinates: [c.lon, c.lat] },
-    properties: { name: c.name, level: "capital", code: c.province } });
+    properties: { name: c.name, level: "capital", code: c.province_code } });
   map.getSource("labels")?.setData({ type: "FeatureCollection", features });
 }
 
