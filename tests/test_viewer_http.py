@@ -107,7 +107,7 @@ def test_download_errors_are_problems(http):
     assert_problem(http.get("/v1/units/abc/download"), 422)
     assert_problem(http.get("/v1/units/00070/download", params={"format": "shp"}), 422)
     assert_problem(http.get("/v1/units/02/download", params={"format": "gpkg"}), 404, "was not valid")  # Hà Giang, merged
-    assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "02"}), 422, "is a province")
+    assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "01"}), 422, "is a province")
     assert_problem(http.get("/v1/exports/provinces.gpkg", params={"code": "02"}), 404, "was not valid")
     assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "1234"}), 422, "code")
 
