@@ -114,7 +114,7 @@ UNIT_FIELDS: tuple[Field, ...] = (
     F("generation", "u.generation_from", "string", "the generation (set of decrees) that created this version",
       _FILES | {LAYERS}),
     F("label_point", "CASE WHEN u.label_point IS NOT NULL THEN ARRAY[ST_X(u.label_point), ST_Y(u.label_point)] END",
-      "array", "[lon, lat] of a point inside the unit where its label goes", {UNITS}),
+      "array", "[lon, lat] of a point inside the unit where its label goes", {UNITS}, shp="label_pt"),
     F("bbox", "CASE WHEN u.geom IS NOT NULL THEN ARRAY[ST_XMin(u.geom), ST_YMin(u.geom), ST_XMax(u.geom), "
       "ST_YMax(u.geom)] END", "array", "[min_lon, min_lat, max_lon, max_lat] of the boundary", {UNITS}),
     F("flags", "u.flags", "object", "figures withheld or doubted, with why", {UNITS}),
@@ -128,8 +128,10 @@ UNIT_FIELDS: tuple[Field, ...] = (
     F("sources", "u.sources", "object", "where the unit's figures come from", {UNITS}),
     F("powers", "pc.total", "integer", "powers the unit holds on the date (own and inherited)",
       {TILES, FOLIUM}, label="Powers held", digits=0),
-    F("powers_inherited", "pc.inherited", "integer", "of which inherited from an abolished level", {TILES}),
-    F("powers_by_sector", "pc.by_sector", "object", "powers held per sector", {FOLIUM}, label="Main sectors"),
+    F("powers_inherited", "pc.inherited", "integer", "of which inherited from an abolished level", {TILES},
+      shp="powers_inh"),
+    F("powers_by_sector", "pc.by_sector", "object", "powers held per sector", {FOLIUM}, shp="powers_sec",
+      label="Main sectors"),
     F("came_from", CAME_FROM_SQL, "string", "the old units it came from (part: partly)", {FOLIUM},
       label="Came from"),
     # Old communes' tiles only: where each went.
