@@ -45,12 +45,13 @@ def _sectors(by_sector: dict | None) -> str | None:
 
 
 def _value(f: fields.Field, v) -> str | None:
-    """A field's value as the popup shows it; None: the row is left out (no sectors to name)."""
+    """A field's value as the popup shows it; None: the row is left out. A missing figure shows as
+    "—" (withheld is worth saying); an empty text (no phone, no sectors) says nothing and is left out."""
     if f.name == "powers_by_sector":
         return _sectors(v)
     if f.type in ("integer", "number"):
         return _fmt(v, f.digits or 0)
-    return "—" if v is None or v == "" else str(v)
+    return None if v is None or v == "" else str(v)
 
 
 def _popup(r: dict, province_map: bool) -> str:
