@@ -138,9 +138,12 @@ def dataset_version(conn: psycopg.Connection) -> str:
     return map_data.dataset_version(conn)
 
 
+MAP_FORMAT = "m2"   # bump when what a map shows changes (the popups' fields come from the catalogue)
+
+
 def map_dir(state_dir: Path, version: str) -> Path:
-    """Maps are cached per dataset version: a reload never serves stale maps."""
-    return state_dir / "maps" / version
+    """Maps are cached per dataset version and map format: a reload or an upgrade never serves stale maps."""
+    return state_dir / "maps" / f"{MAP_FORMAT}-{version}"
 
 
 def copy_vendor(out: Path) -> None:
