@@ -138,7 +138,8 @@ def dataset_version(conn: psycopg.Connection) -> str:
     return map_data.dataset_version(conn)
 
 
-MAP_FORMAT = "m2"   # bump when what a map shows changes (the popups' fields come from the catalogue)
+# bump when what a map shows changes; the catalogue's fingerprint follows the popups' fields
+MAP_FORMAT = f"m2.{fields.VERSION}"
 
 
 def map_dir(state_dir: Path, version: str) -> Path:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from geodata import crs as crsmod
 from geodata.files import exports
+from geodata.units import fields
 
-FORMAT_VERSION = "x3"   # bump when exports.py changes what a file holds
+# bump when exports.py changes what a file holds; the catalogue's fingerprint follows its fields
+FORMAT_VERSION = f"x3.{fields.VERSION}"
 
 
 def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out: crsmod.Crs,

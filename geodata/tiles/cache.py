@@ -19,8 +19,11 @@ from pathlib import Path
 
 from psycopg import AsyncConnection
 
+from geodata.units import fields
+
 NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
-TILE_FORMAT = "mvt-3"   # bump when the tile SQL changes what a key produces
+# bump when the tile SQL changes what a key produces; the catalogue's fingerprint follows its fields
+TILE_FORMAT = f"mvt-3.{fields.VERSION}"
 REFRESH_S = 2.0         # how stale the loaded dataset version may be in a worker
 
 BREAKS_SQL = """

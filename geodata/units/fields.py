@@ -12,6 +12,8 @@ POWER_COUNTS_JOIN). Lineage fields are expressions over a lineage edge `e`, its 
 its new unit `n` and that unit's version on the day `cur` (LINEAGE_FROM)."""
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 # The outputs. Files (exports) carry what the OGC collection of their layer carries.
@@ -227,3 +229,8 @@ def catalogue() -> dict:
                         LINEAGE_TILES: "/v1/tiles/lineage"},
             "layers": [{"id": layer.id, "title": layer.title, "aliases": list(layer.aliases)} for layer in LAYER_TABLE],
             "metrics": {f.metric: f.name for f in ALL_FIELDS if f.metric}}
+
+
+# A short fingerprint of the catalogue (fields with their SQL, and layers): part of the keys of what is
+# built once and kept (tiles, export files, folium maps), so a changed field never meets a stale file.
+VERSION = hashlib.sha256(json.dumps([catalogue(), [f.sql for f in ALL_FIELDS]], sort_keys=True).encode()).hexdigest()[:8]
