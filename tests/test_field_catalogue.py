@@ -51,7 +51,8 @@ def test_units_api(http, catalogue):
 @pytest.mark.parametrize("collection,output", [("provinces", "ogc"), ("communes", "ogc"), ("old_communes", "old_ogc"),
                                                ("lineage", "lineage_ogc")])
 def test_ogc_items_and_queryables(http, catalogue, collection, output):
-    feature = http.get(f"/ogc/collections/{collection}/items", params={"limit": 1, "datetime": DAY}).json()["features"][0]
+    items = http.get(f"/ogc/collections/{collection}/items", params={"limit": 1, "datetime": DAY}).json()
+    feature = items["features"][0]
     assert list(feature["properties"]) == carried(catalogue, output)
     queryables = http.get(f"/ogc/collections/{collection}/queryables").json()["properties"]
     assert set(carried(catalogue, output)) <= set(queryables)

@@ -30,7 +30,8 @@ router = APIRouter(tags=["exports"])
                                          for m in sorted(set(exports.FORMATS.values()))}}})
 async def export(request: Request,
                  filename: Annotated[str, PathParam(description="{layer}.{format}: layer provinces, communes, "
-                                                    "old_communes (former id legacy-communes) or lineage; format gpkg, shp.zip, fgb, parquet, "
+                                                    "old_communes (former id legacy-communes) or lineage; "
+                                                    "format gpkg, shp.zip, fgb, parquet, "
                                                     "geojson, csv, csv.zip (CSV with .csvt and .prj) or latlon.csv "
                                                     "(one row per unit at its centre)", examples=["communes.gpkg"],
                                                     max_length=40)],

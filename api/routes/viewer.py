@@ -121,7 +121,8 @@ async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, co
                              "provinces?code=)"}})
 async def download(code: CodePath, as_of: AsOf, conn: Conn,
                    format: Literal["geojson", "gpkg"] = "geojson",
-                   communes: Annotated[bool, Query(description="for a province: its communes (else its outline)")] = True):
+                   communes: Annotated[bool, Query(
+                       description="for a province: its communes (else its outline)")] = True):
     url = await unit_download.export_url(conn, code, as_of, format, communes)
     return RedirectResponse(url, status_code=308)
 

@@ -70,7 +70,8 @@ class Field:
         return self.shp or self.name
 
     def doc(self) -> dict:
-        extra = {k: v for k, v in (("metric", self.metric), ("label", self.label), ("digits", self.digits)) if v is not None}
+        extra = {k: v for k, v in (("metric", self.metric), ("label", self.label), ("digits", self.digits))
+                 if v is not None}
         return {"name": self.name, "type": self.type, "description": self.description, "shapefile_name": self.shp_name,
                 "outputs": sorted(self.outputs, key=OUTPUTS.index), **extra}
 
@@ -233,4 +234,5 @@ def catalogue() -> dict:
 
 # A short fingerprint of the catalogue (fields with their SQL, and layers): part of the keys of what is
 # built once and kept (tiles, export files, folium maps), so a changed field never meets a stale file.
-VERSION = hashlib.sha256(json.dumps([catalogue(), [f.sql for f in ALL_FIELDS]], sort_keys=True).encode()).hexdigest()[:8]
+VERSION = hashlib.sha256(json.dumps([catalogue(), [f.sql for f in ALL_FIELDS]],
+                                    sort_keys=True).encode()).hexdigest()[:8]
