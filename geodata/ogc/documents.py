@@ -106,7 +106,8 @@ _JSON_SCHEMA_TYPE = {"string": {"type": "string"}, "integer": {"type": "integer"
 
 
 def queryables(base: str, c: items.Collection) -> dict:
-    props = {name: {"title": name, **_JSON_SCHEMA_TYPE[typ]} for name, (_, typ) in c.props.items()}
+    props = {name: {"title": name, "description": fields.BY_NAME[name].description, **_JSON_SCHEMA_TYPE[typ]}
+             for name, (_, typ) in c.props.items()}
     props["geometry"] = {"$ref": f"https://geojson.org/schema/{c.geometry_type}.json"}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{base}/ogc/collections/{c.id}/queryables", "type": "object",
