@@ -114,7 +114,7 @@ async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, co
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/v1/units/{code}/download", tags=["units"], status_code=308,
+@router.get("/v1/units/{code}/download", tags=["units"], status_code=308, response_class=RedirectResponse,
             summary="Former download of one unit: redirects to /v1/exports/{layer}.{format}?code= (or ?province=)",
             responses={308: {"description": "the export of the unit: a commune's row (communes?code=), a "
                              "province's communes (communes?province=, the default) or its outline (communes=false: "
