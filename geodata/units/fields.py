@@ -84,7 +84,7 @@ _OLD = {OLD_OGC, OLD_TILES}
 UNIT_FIELDS: tuple[Field, ...] = (
     F("code", "u.code", "string", "official code (General Statistics Office): 2 digits province, 5 digits commune",
       _ALL_NEW | _OLD),
-    F("name", "u.name", "string", "name without the type word", _ALL_NEW - {VIEWER, FOLIUM} | _OLD),
+    F("name", "u.name", "string", "name without the type word", (_ALL_NEW - {VIEWER, FOLIUM}) | _OLD),
     F("full_name", "u.full_name", "string", "name with the type word (Phường, Xã, Tỉnh…)",
       {UNITS, OGC, LABELS, LAYERS, FOLIUM} | _OLD, shp="fullname"),
     F("name_en", "u.name_en", "string", "English name", _FILES),
@@ -95,7 +95,7 @@ UNIT_FIELDS: tuple[Field, ...] = (
     F("parent_code", "u.parent_code", "string",
       "code of the parent unit (of a pre-reform commune: its district)", {OGC} | _OLD, shp="parent"),
     F("province_code", "u.province_code", "string", "code of the province",
-      _ALL_NEW - {LABELS, VIEWER} | _OLD, shp="province"),
+      (_ALL_NEW - {LABELS, VIEWER}) | _OLD, shp="province"),
     F("province_name", "pr.name", "string", "name of the province on the date", {TILES, LAYERS}, shp="prov_name"),
     F("population", "u.population", "integer",
       "population, official map attribute table (null where withheld, see flags in the API)", _ALL_NEW,
