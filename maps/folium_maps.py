@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from geodata.credits import ATTRIBUTION, LICENCE
+from geodata.units import fields
 from geodata.views import maps as map_data
 
 VENDOR_SRC = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
@@ -38,17 +39,27 @@ def _fmt(v, digits: int = 0) -> str:
     return f"{v:,.{digits}f}".replace(",", " ")
 
 
+def _sectors(by_sector: dict | None) -> str | None:
+    top = sorted((by_sector or {}).items(), key=lambda kv: -kv[1])[:5]
+    return ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in top) or None
+
+
+def _value(f: fields.Field, v) -> str | None:
+    """A field's value as the popup shows it; None: the row is left out. A missing figure shows as
+    "—" (withheld is worth saying); an empty text (no phone, no sectors) says nothing and is left out."""
+    if f.name == "powers_by_sector":
+        return _sectors(v)
+    if f.type in ("integer", "number"):
+        return _fmt(v, f.digits or 0)
+    return None if v is None or v == "" else str(v)
+
+
 def _popup(r: dict, province_map: bool) -> str:
-    """Popup HTML, escaped: names come from the sources."""
+    """Popup HTML, escaped: names come from the sources. The rows are the catalogue's folium fields
+    that have a label (geodata/units/fields.py), in its order."""
     e = html.escape
-    rows = [("Type", r["type"]), ("Population", _fmt(r["population"])), ("Area (km²)", _fmt(r["area"], 2)),
-            ("Density (/km²)", _fmt(r["density"], 1)), ("Administrative centre", r["admin_center"] or "—"),
-            ("Powers held", _fmt(r["powers"]))]
-    sectors = sorted((r["powers_by_sector"] or {}).items(), key=lambda kv: -kv[1])[:5]
-    if sectors:
-        rows.append(("Main sectors", ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sectors)))
-    rows.append(("Came from", r["came_from"] or "—"))
-    body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    rows = [(f.label, _value(f, r[f.name])) for f in fields.fields(fields.FOLIUM) if f.label]
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows if v is not None)
     link = "" if province_map else f'<p><a href="{e(r["code"])}.html">Map of its communes →</a></p>'
     return (f'<div class="vg-popup"><h4>{e(r["full_name"])}</h4><p>{e(r["full_name_en"] or "")} · '
             f'code {e(r["code"])}</p><table>{body}</table>{link}</div>')
@@ -78,7 +89,7 @@ def _rows(conn: psycopg.Connection, as_of: date, province: str | None) -> list[d
 def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str:
     """The HTML of one map; Leaflet comes from vendor/ next to it, never from a CDN."""
     features = [{"type": "Feature", "geometry": orjson.loads(r["geometry"]),
-                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density"]),
+                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density_per_km2"]),
                                 "popup": _popup(r, province_map)}} for r in rows]
     m = folium.Map(tiles=None, control_scale=True)
     m.default_js = [("leaflet", "vendor/leaflet/leaflet.js")]
@@ -127,9 +138,13 @@ def dataset_version(conn: psycopg.Connection) -> str:
     return map_data.dataset_version(conn)
 
 
+# bump when what a map shows changes; the catalogue's fingerprint follows the popups' fields
+MAP_FORMAT = f"m2.{fields.VERSION}"
+
+
 def map_dir(state_dir: Path, version: str) -> Path:
-    """Maps are cached per dataset version: a reload never serves stale maps."""
-    return state_dir / "maps" / version
+    """Maps are cached per dataset version and map format: a reload or an upgrade never serves stale maps."""
+    return state_dir / "maps" / f"{MAP_FORMAT}-{version}"
 
 
 def copy_vendor(out: Path) -> None:

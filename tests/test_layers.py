@@ -17,7 +17,8 @@ def test_provinces_whole_country_for_z5_under_1_mb(http):
     assert len(fc["features"]) == 34
     hn = next(f for f in fc["features"] if f["id"] == "01")
     assert hn["properties"]["name"] == "Hà Nội" and hn["geometry"]["type"] == "MultiPolygon"
-    assert hn["properties"]["population"] > 0 and hn["properties"]["density"] > 0
+    assert hn["properties"]["population"] > 0 and hn["properties"]["density_per_km2"] > 0
+    assert hn["properties"]["province_code"] == "01" and hn["properties"]["province_name"] == "Hà Nội"
 
 
 def test_communes_of_a_province_share_edges(http, db):
@@ -68,7 +69,7 @@ def test_bad_layer_requests(http, path, status, text):
 
 
 def test_lineage_layers_still_served(http):
-    for name in ("lineage", "legacy-communes"):
+    for name in ("lineage", "old_communes", "legacy-communes"):   # legacy-communes: the former id
         r = http.get(f"/v1/layers/{name}.geojson", params={"province": "01"})
         assert r.status_code == 200 and r.json()["features"], name
 

@@ -34,7 +34,8 @@ def test_commune_tile_decodes_with_expected_features(http):
     feats = {f["properties"]["code"]: f for f in layers["communes"]["features"]}
     hk = feats["00070"]["properties"]   # Phường Hoàn Kiếm
     assert hk["name"] == "Hoàn Kiếm" and hk["type"] == "phuong" and hk["province_code"] == "01"
-    assert hk["province"] == "Hà Nội" and hk["population"] > 0 and hk["area_km2"] > 0 and hk["density"] > 1000
+    assert hk["province_name"] == "Hà Nội" and hk["province_code"] == "01" and hk["population"] > 0
+    assert hk["area_km2"] > 0 and hk["density_per_km2"] > 1000
     assert "powers" in hk and feats["00070"]["id"] == 70
     assert feats["00070"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     labels = {f["properties"]["code"]: f for f in layers["communes_labels"]["features"]}
@@ -102,9 +103,13 @@ def test_empty_tile_is_204(http):
 
 
 def test_point_and_line_layers(http):
-    pts = decode(get_tile(http, "legacy-communes", HANOI, 12))["legacy-communes"]["features"]
+    pts = decode(get_tile(http, "old_communes", HANOI, 12))["old_communes"]["features"]
     hang_ma = next(f for f in pts if f["properties"]["code"] == "00043")
     assert hang_ma["geometry"]["type"] == "Point" and hang_ma["properties"]["successor"] == "00070"
+    assert hang_ma["properties"]["parent_code"] == "002"      # its district
+    # the former id answers the same tile
+    former = get_tile(http, "legacy-communes", HANOI, 12)
+    assert decode(former)["old_communes"]["features"] == pts
     lines = decode(get_tile(http, "lineage", HANOI, 10))["lineage"]["features"]
     assert lines and lines[0]["geometry"]["type"] == "LineString"
 
@@ -133,11 +138,13 @@ def test_tilejson(http):
     assert 102 < w < 103 and 23 < n < 24 and e > 109
     ids = {v["id"]: v for v in tj["vector_layers"]}
     assert set(ids) == {"communes", "communes_labels"}
-    assert {"code", "name", "type", "population", "density", "area_km2", "province", "powers"} <= set(ids["communes"]["fields"])
+    assert {"code", "name", "type", "population", "density_per_km2", "area_km2", "province_code", "province_name",
+            "powers"} <= set(ids["communes"]["fields"])
     pinned = http.get("/v1/tiles/provinces.json", params={"as_of": "2025-07-01"}).json()
     assert pinned["tiles"][0].endswith("?as_of=2025-07-01")
     assert {layer["id"] for layer in http.get("/v1/tiles").json()["layers"]} == {
-        "provinces", "communes", "legacy-communes", "lineage"}
+        "provinces", "communes", "old_communes", "lineage"}
+    assert http.get("/v1/tiles/legacy-communes.json").json()["tiles"][0].endswith("/v1/tiles/old_communes/{z}/{x}/{y}.mvt")
 
 
 def test_ogc_tiles_same_tile(http):

@@ -39,9 +39,10 @@ def test_units_table_rows_and_changed_units(http):
     communes = [r for r in rows if r["level"] == "commune"]
     assert len([r for r in rows if r["level"] == "province"]) == 34 and len(communes) > 3000
     hk = next(r for r in rows if r["code"] == "00070")
-    assert hk["population"] > 50_000 and hk["area"] > 0 and hk["type"] == "phuong" and hk["flags"] is None
-    flagged = [r for r in communes if r["flags"]]
-    assert flagged and all(set(r["flags"]) <= {"population", "area_km2"} for r in flagged)
+    assert hk["population"] > 50_000 and hk["area_km2"] > 0 and hk["type"] == "phuong" and hk["flagged"] is None
+    assert hk["density_per_km2"] == round(hk["population"] / hk["area_km2"], 1)   # served, not computed by the page
+    flagged = [r for r in communes if r["flagged"]]
+    assert flagged and all(set(r["flagged"]) <= {"population", "area_km2"} for r in flagged)
     assert {r["code"] for r in communes if r["changed"]} >= {"07294", "07375"}   # retyped on 2026-09-20
     reform = http.get("/viewer/units.json", params={"as_of": "2025-07-01"}).json()
     assert not any(r[body["fields"].index("changed")] for r in reform["rows"])   # the reform marks nothing
@@ -51,7 +52,8 @@ def test_fallback_geojson_carries_tile_properties(http):
     fc = http.get("/viewer/provinces.geojson", params={"as_of": "2025-07-01"}).json()
     assert len(fc["features"]) == 34 and fc["attribution"]
     props = fc["features"][0]["properties"]
-    assert {"code", "name", "type", "population", "density", "area", "province", "powers"} <= set(props)
+    assert {"code", "name", "type", "population", "density_per_km2", "area_km2", "province_code", "powers"} <= set(props)
+    assert props["province_code"] == props["code"] and props["province_name"] == props["name"]   # a province's own
     assert_problem(http.get("/viewer/districts.geojson"), 422)
     assert_problem(http.get("/viewer/communes.geojson", params={"as_of": "2025-13-01"}), 422)
 
@@ -61,24 +63,43 @@ def test_config_says_whether_tiles_exist(http):
     assert isinstance(cfg["tiles"], bool)
 
 
-def test_download_unit_geojson_and_province_gpkg(http, tmp_path):
-    resp = http.get("/v1/units/00070/download", params={"format": "geojson"})
+def test_unit_download_redirects_to_its_export(http, tmp_path):
+    """The former per-unit download is an export with code= (same fields, writers and metadata)."""
+    resp = http.get("/v1/units/00070/download", params={"format": "geojson", "as_of": "2026-01-01"})
+    assert resp.status_code == 308
+    assert resp.headers["location"] == "/v1/exports/communes.geojson?code=00070&as_of=2026-01-01"
+    resp = http.get(resp.headers["location"])
     assert resp.status_code == 200 and "attachment" in resp.headers["content-disposition"]
-    assert "hoan-kiem" in resp.headers["content-disposition"]
+    assert "00070-hoan-kiem" in resp.headers["content-disposition"]
     fc = resp.json()
-    assert fc["attribution"] and fc["licence"] and len(fc["features"]) == 1
+    assert fc["attribution"] and fc["licence"] and len(fc["features"]) == 1 and fc["data_dictionary"]
     assert fc["features"][0]["geometry"]["type"] == "MultiPolygon"
+    item = http.get("/ogc/collections/communes/items/00070", params={"datetime": "2026-01-01"}).json()
+    assert fc["features"][0]["properties"] == item["properties"]      # the same fields as the OGC item
 
     import pyogrio
-    gpkg = http.get("/v1/units/01/download", params={"format": "gpkg"})
-    assert gpkg.status_code == 200
-    path = tmp_path / "01.gpkg"
-    path.write_bytes(gpkg.content)
-    info = pyogrio.read_info(path)
-    assert info["features"] == 127                          # Hà Nội and its 126 communes
-    assert "vietnamese-provinces-database" in info["layer_metadata"]["attribution"]
-    frame = pyogrio.read_dataframe(path)
-    assert set(frame["level"]) == {"province", "commune"} and frame.crs.to_epsg() == 4326
+    for communes, layer, n in (("true", "communes", 126), ("false", "provinces", 1)):
+        moved = http.get("/v1/units/01/download", params={"format": "gpkg", "communes": communes})
+        assert moved.status_code == 308 and moved.headers["location"].startswith(f"/v1/exports/{layer}.gpkg?")
+        gpkg = http.get(moved.headers["location"])
+        assert gpkg.status_code == 200
+        path = tmp_path / f"01-{communes}.gpkg"
+        path.write_bytes(gpkg.content)
+        info = pyogrio.read_info(path)
+        assert info["features"] == n                            # Hà Nội's 126 communes, or its outline
+        assert "vietnamese-provinces-database" in info["dataset_metadata"]["CREDITS"]
+        frame = pyogrio.read_dataframe(path)
+        assert set(frame["level"]) == {layer[:-1]} and frame.crs.to_epsg() == 4326
+
+
+def test_export_of_one_unit_in_vn2000(http, tmp_path):
+    import pyogrio
+    resp = http.get("/v1/exports/communes.shp.zip", params={"code": "25747", "crs": "EPSG:9210"})
+    assert resp.status_code == 200, resp.text
+    path = tmp_path / "one.shp.zip"
+    path.write_bytes(resp.content)
+    info = pyogrio.read_info(f"/vsizip/{path}")
+    assert info["features"] == 1 and info["crs"].endswith("9210")
 
 
 def test_download_errors_are_problems(http):
@@ -86,6 +107,9 @@ def test_download_errors_are_problems(http):
     assert_problem(http.get("/v1/units/abc/download"), 422)
     assert_problem(http.get("/v1/units/00070/download", params={"format": "shp"}), 422)
     assert_problem(http.get("/v1/units/02/download", params={"format": "gpkg"}), 404, "was not valid")  # Hà Giang, merged
+    assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "01"}), 422, "is a province")
+    assert_problem(http.get("/v1/exports/provinces.gpkg", params={"code": "02"}), 404, "was not valid")
+    assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "1234"}), 422, "code")
 
 
 def test_folium_maps_are_served_offline(http):
@@ -153,9 +177,9 @@ def test_seats_and_capitals_for_orientation(http):
     caps = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()["capitals"]
     provinces = http.get("/v1/provinces", params={"as_of": "2026-09-20"}).json()
     codes = {p["code"] for p in provinces["results"]}
-    assert {c["province"] for c in caps} == codes and len(codes) == 34   # every province has its capital
+    assert {c["province_code"] for c in caps} == codes and len(codes) == 34   # every province has its capital
     assert all(102 < c["lon"] < 110 and 8 < c["lat"] < 24 for c in caps)
-    where = {c["province"]: (c["name"], c["lon"], c["lat"]) for c in caps}
+    where = {c["province_code"]: (c["name"], c["lon"], c["lat"]) for c in caps}
     # Lào Cai's centre is Yên Bái (cũ): its capital is drawn at Yên Bái, not at Lào Cai city (22.48 N)
     assert where["15"][0] == "Thành phố Yên Bái" and 21.6 < where["15"][2] < 21.8
     assert where["79"][0] == "Quận 1" and abs(where["79"][1] - 106.70) < 0.03

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.test_viewer import WAIT, Page, browser, click_map_centre, distinct_colours, expect, page  # noqa: F401
+from tests.test_viewer import WAIT, Page, click_map_centre, distinct_colours, expect, page  # noqa: F401  (the page fixture)
 
 CHANGED_PROVINCES = [("22", "Quảng Ninh", 20.95, 107.08), ("24", "Bắc Ninh", 21.18, 106.07), ("75", "Đồng Nai", 10.96, 106.85)]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geodata.settings import NoDatabase, api_url, etl_url, get_settings
+from geodata.units.fields import LAYER_IDS
 
 
 class _Main(click.Group):
@@ -262,15 +263,15 @@ def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
 
 
 @main.command("export")
-@click.argument("layer", type=click.Choice(["provinces", "communes", "old_communes", "lineage"]))
-@click.option(
-    "-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]), default="gpkg"
-)
+@click.argument("layer", type=click.Choice(list(LAYER_IDS)))
+@click.option("-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]),
+              default="gpkg")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--crs", default=None, help="output CRS, e.g. EPSG:3405 (default CRS84); VN-2000 uses EPSG:6960")
 @click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
 @click.option("--province", default=None, help="2-digit province code")
-def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
+@click.option("--code", default=None, help="one unit's code (as /v1/exports/...?code=)")
+def export_cmd(layer, fmt, out, crs, as_of, province, code) -> None:
     """Write a layer to a file (full resolution, licence and data dictionary in its metadata)."""
     import shutil
 
@@ -284,7 +285,7 @@ def export_cmd(layer, fmt, out, crs, as_of, province) -> None:
     s = get_settings()
     try:
         path = exports.export_file(lambda: db.connect(s, etl_url(s)), layer, fmt, crsmod.parse(crs),
-                                   parse_date(as_of), province, workdir)
+                                   parse_date(as_of), province, workdir, code)
         shutil.move(str(path), out)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None

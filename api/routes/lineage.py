@@ -82,7 +82,9 @@ async def lineage_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
     return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, features)
 
 
-@router.get("/v1/layers/legacy-communes.geojson", summary="Old commune centres with their successor codes (GeoJSON)")
+@router.get("/v1/layers/old_communes.geojson", summary="Old commune centres with their successor codes (GeoJSON)")
+@router.get("/v1/layers/legacy-communes.geojson", deprecated=True,
+            summary="Old commune centres (former id of /v1/layers/old_communes.geojson; answers the same)")
 async def legacy_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
                        old_province: Annotated[str | None, Query(description="old province code")] = None):
     return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, "points")

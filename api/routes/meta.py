@@ -7,6 +7,7 @@ from api.responses import JSON
 
 from api.deps import Conn, Data
 from geodata import credits, crs
+from geodata.units import fields
 from geodata.units import queries as units
 from geodata.dates import today
 
@@ -34,6 +35,13 @@ async def meta(conn: Conn, data: Data):
         "sources": credits.SOURCES,
         "generations": await units.generations(conn),
     }
+
+
+@router.get("/v1/fields", summary="The catalogue of unit and layer fields: names, types, descriptions, Shapefile "
+            "names, which outputs carry each; the layers with their ids and former ids")
+async def field_catalogue():
+    # The viewer reads its field names from here (maps/static/app.js), not from constants of its own.
+    return fields.catalogue()
 
 
 @router.get("/v1/meta/quality", summary="The quality report of the loaded data")

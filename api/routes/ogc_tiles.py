@@ -44,13 +44,13 @@ async def tile_matrix_set(tms: Annotated[str, Path(examples=[TMS])]):
     return tilejson.web_mercator_quad()
 
 
-CollectionId = Annotated[str, Path(description="an OGC collection (provinces, communes, old_communes, lineage) "
-                                             "or a tile layer name (legacy-communes)", examples=["communes"],
+CollectionId = Annotated[str, Path(description="an OGC collection (provinces, communes, old_communes, lineage; "
+                                             "the former id legacy-communes is accepted)", examples=["communes"],
                                  max_length=40)]
 
 
 def _layer(collection_id: str) -> tiles.Layer:
-    """The tile layer of an OGC collection (old_communes -> legacy-communes), or the layer itself."""
+    """The tile layer of an OGC collection (the same id; former ids accepted)."""
     return tiles.get_layer(ogc.TILE_LAYERS.get(collection_id, collection_id))
 
 

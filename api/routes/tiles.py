@@ -24,7 +24,8 @@ hot_router = APIRouter(tags=["tiles and layers"])   # the tile itself: matched r
 MVT = "application/vnd.mapbox-vector-tile"
 GEOJSON = "application/geo+json"
 
-LayerPath = Annotated[str, Path(description="provinces, communes, legacy-communes or lineage",
+LayerPath = Annotated[str, Path(description="provinces, communes, old_communes (former id legacy-communes, still "
+                                            "accepted) or lineage",
                                 examples=["communes"], max_length=40)]
 Z = Annotated[int, Path(description="zoom level (0-22; TileJSON advertises 0-14, clients overzoom)")]
 X = Annotated[int, Path(description="column, 0 to 2^z - 1")]
@@ -40,7 +41,8 @@ class _UnitLayer(StringConvertor):
 
 class _OtherLayer(StringConvertor):
     """{layer:other_layer}: any name but the GeoJSON layers served (a clear 404 for the rest)."""
-    regex = (r"(?!(?:" + "|".join(re.escape(n) for n in (*layers.LEVELS, *layers.LINEAGE_LAYERS))
+    regex = (r"(?!(?:" + "|".join(re.escape(n) for n in (*layers.LEVELS, *layers.LINEAGE_LAYERS,
+                                                             *layers.LINEAGE_ALIASES))
              + r")\.geojson$)[^/]+")
 
 
@@ -61,7 +63,7 @@ async def serve_tile(request: Request, data: Data, layer_name: str, z: int, x: i
     st = await data.tile_state()
     if layer.dated_geometry and st.first_geometry_day and d < st.first_geometry_day:
         raise NotFound(f"boundaries exist from {st.first_geometry_day.isoformat()}; {d.isoformat()} is before "
-                       f"the reform (the legacy-communes layer has the old communes)", first_day=st.first_geometry_day)
+                       f"the reform (the old_communes layer has the old communes)", first_day=st.first_geometry_day)
     period = st.period(d)
     tag = tilecache.etag(st.version, layer.name, period, z, x, y)
     encoding = tile_encoding(request.headers.get("accept-encoding", ""))

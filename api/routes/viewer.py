@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Path as PathParam, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from psycopg.rows import dict_row
 from starlette.staticfiles import StaticFiles
 
@@ -114,18 +114,17 @@ async def units_geojson(level: Literal["provinces", "communes"], as_of: AsOf, co
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=300"})
 
 
-@router.get("/v1/units/{code}/download", tags=["units"], openapi_extra=cost("exports"),
-            summary="One unit (a province: with its communes) as GeoJSON or GeoPackage, full resolution, with credits")
+@router.get("/v1/units/{code}/download", tags=["units"], status_code=308, response_class=RedirectResponse,
+            summary="Former download of one unit: redirects to /v1/exports/{layer}.{format}?code= (or ?province=)",
+            responses={308: {"description": "the export of the unit: a commune's row (communes?code=), a "
+                             "province's communes (communes?province=, the default) or its outline (communes=false: "
+                             "provinces?code=)"}})
 async def download(code: CodePath, as_of: AsOf, conn: Conn,
                    format: Literal["geojson", "gpkg"] = "geojson",
-                   communes: Annotated[bool, Query(description="for a province: include its communes")] = True):
-    rows = await unit_download.unit_rows(conn, code, as_of, communes)
-    name = unit_download.filename(rows, code, as_of, format)
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    if format == "gpkg":
-        body = await asyncio.to_thread(unit_download.to_gpkg, rows, as_of, f"units_{code}")
-        return Response(body, media_type="application/geopackage+sqlite3", headers=disposition)
-    return Response(unit_download.to_geojson(rows, as_of), media_type="application/geo+json", headers=disposition)
+                   communes: Annotated[bool, Query(
+                       description="for a province: its communes (else its outline)")] = True):
+    url = await unit_download.export_url(conn, code, as_of, format, communes)
+    return RedirectResponse(url, status_code=308)
 
 
 def _build_map(data: Dataset, version: str, code: str, as_of) -> Path:

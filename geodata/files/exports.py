@@ -29,6 +29,7 @@ from geodata import crs as crsmod
 from geodata.ogc import items
 from geodata.credits import ATTRIBUTION, LICENCE, SOURCES
 from geodata.errors import InvalidInput, NotFound
+from geodata.units import fields
 
 # How an export reaches the database: a sync connection with the service's statement timeout and
 # read-only settings (geodata/dataset.py Dataset.connect, or geodata/db.py connect in the CLI).
@@ -45,28 +46,6 @@ CENTRES = {"provinces": "u.label_point", "communes": "u.label_point", "old_commu
 BATCH = 100   # rows per batch: peak memory ~150 MB above the process baseline (measured)
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                "date": pa.date32()}
-DESCRIPTIONS = {
-    "code": "official code (General Statistics Office): 2 digits province, 5 digits commune",
-    "name": "name without the type word", "full_name": "name with the type word (Phường, Xã, Tỉnh…)",
-    "name_en": "English name", "full_name_en": "English name with the type",
-    "type": "unit type key (tinh, thanh_pho, xa, phuong, dac_khu, …)", "level": "province or commune",
-    "parent_code": "code of the parent unit", "province_code": "code of the province",
-    "population": "population, official map attribute table (null where withheld, see flags in the API)",
-    "area_km2": "official area in km²", "area_km2_computed": "geodesic area of the boundary on WGS 84, km²",
-    "admin_center": "administrative centre (address)", "phone": "telephone", "website": "website",
-    "valid_from": "first day this version of the unit is valid", "valid_to": "last day (null: still valid)",
-    "generation": "the generation (set of decrees) that created this version",
-    "old_code": "code of the pre-reform commune", "old_full_name": "name of the pre-reform commune",
-    "old_province_code": "province code of the pre-reform commune", "new_code": "code of the new unit",
-    "new_full_name": "name of the new unit on the date", "new_province_code": "province of the new unit",
-    "kind": "whole: the old commune went entirely; part: partly", "default": "the most likely successor of a split",
-    "suspect": "why the geometric check doubts the edge",
-}
-# Shapefile field names have at most 10 characters: chosen here instead of GDAL's truncation.
-SHP_NAMES = {"full_name": "fullname", "full_name_en": "fullnameen", "parent_code": "parent",
-             "province_code": "province", "population": "population", "area_km2_computed": "area_comp",
-             "admin_center": "admincentr", "generation": "generation", "old_full_name": "old_name",
-             "old_province_code": "old_prov", "new_full_name": "new_name", "new_province_code": "new_prov"}
 
 
 def parse_format(name: str) -> tuple[str, str]:
@@ -79,13 +58,15 @@ def parse_format(name: str) -> tuple[str, str]:
 
 
 def data_dictionary(c: items.Collection) -> list[dict]:
-    return [{"name": n, "type": t, "description": DESCRIPTIONS.get(n, "")} for n, (_, t) in c.props.items()]
+    return [{"name": n, "type": t, "description": fields.BY_NAME[n].description} for n, (_, t) in c.props.items()]
 
 
-def _metadata(c: items.Collection, out: crsmod.Crs, as_of: date, province: str | None) -> dict[str, str]:
+def _metadata(c: items.Collection, out: crsmod.Crs, as_of: date, province: str | None,
+              code: str | None = None) -> dict[str, str]:
     return {"TITLE": f"{c.title} ({as_of.isoformat()})", "DESCRIPTION": c.description,
             "LICENCE": LICENCE, "CREDITS": ATTRIBUTION, "SOURCES": orjson.dumps(SOURCES).decode(),
-            "AS_OF": as_of.isoformat(), "PROVINCE": province or "all", "CRS": out.uri,
+            "AS_OF": as_of.isoformat(), "PROVINCE": province or "all", **({"CODE": code} if code else {}),
+            "CRS": out.uri,
             "TRANSFORMATION": "EPSG:6960 (Decision 05/2007/QĐ-BTNMT) for VN-2000" if out.vn2000 else "none",
             "DATA_DICTIONARY": orjson.dumps(data_dictionary(c)).decode()}
 
@@ -118,7 +99,7 @@ def _batches(connect: Connect, c: items.Collection, q: items.Query, fmt: str, lo
 
 
 def _schema(c: items.Collection, fmt: str) -> pa.Schema:
-    names = {n: SHP_NAMES.get(n, n) if fmt == "shp.zip" else n for n in c.props}
+    names = {n: fields.BY_NAME[n].shp_name if fmt == "shp.zip" else n for n in c.props}
     tail = ([pa.field("lat", pa.float64()), pa.field("lon", pa.float64())] if fmt == "latlon.csv"
             else [pa.field("geometry", pa.binary())])
     return pa.schema([pa.field(names[n], ARROW_TYPES[t]) for n, (_, t) in c.props.items()] + tail)
@@ -140,20 +121,35 @@ def check_request(layer: str, fmt: str) -> items.Collection:
     return c
 
 
-def export_file(connect: Connect, layer: str, fmt: str, out: crsmod.Crs, as_of: date, province: str | None,
-                workdir: Path) -> Path:
-    """Write the layer to a file under workdir (which the caller deletes); return its path."""
-    c = check_request(layer, fmt)
+def check_filters(province: str | None, code: str | None) -> None:
     if province is not None and not (len(province) == 2 and province.isdigit()):
         raise InvalidInput("province must be a 2-digit province code", parameter="province")
-    props = items.check_props(c, {"province": province}) if province else {}
+    if code is not None and not (len(code) in (2, 5) and code.isdigit()):
+        raise InvalidInput(f"code must be a unit code (2 digits: a province, 5: a commune), got {code[:20]!r}",
+                           parameter="code")
+
+
+def base_name(layer: str, as_of: date, province: str | None, code: str | None = None, name: str = "") -> str:
+    """communes-2026-01-01[-79][-00070-hoan-kiem]: the file's name without its format."""
+    return (f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "") + (f"-{code}" if code else "")
+            + (f"-{name}" if name else ""))
+
+
+def export_file(connect: Connect, layer: str, fmt: str, out: crsmod.Crs, as_of: date, province: str | None,
+                workdir: Path, code: str | None = None) -> Path:
+    """Write the layer (one province's rows, or the unit `code`) to a file under workdir (which the
+    caller deletes); return its path."""
+    c = check_request(layer, fmt)
+    layer = c.id
+    check_filters(province, code)
+    props = items.check_props(c, {"province": province, "code": code})
     q = items.Query(as_of=as_of, crs=out, props=props)
-    meta = _metadata(c, out, as_of, province)
+    meta = _metadata(c, out, as_of, province, code)
     long_texts: list | None = [] if fmt == "shp.zip" else None
     failed: list[psycopg.Error] = []
     reader = pa.RecordBatchReader.from_batches(_schema(c, fmt), _kept(_batches(connect, c, q, fmt, long_texts), failed))
     try:
-        return _write(reader, layer, fmt, c, out, meta, as_of, province, workdir, long_texts)
+        return _write(reader, layer, fmt, c, out, meta, base_name(layer, as_of, province, code), workdir, long_texts)
     except (RuntimeError, pa.ArrowException):
         # GDAL and Arrow report an error inside the batch stream as their own ("Error while accessing
         # batch from stream"): the database's error (a query over the statement timeout, the database
@@ -172,9 +168,8 @@ def _kept(batches, failed: list):
         raise
 
 
-def _write(reader, layer: str, fmt: str, c: items.Collection, out: crsmod.Crs, meta: dict, as_of: date,
-           province: str | None, workdir: Path, long_texts: list | None) -> Path:
-    base = f"{layer}-{as_of.isoformat()}" + (f"-{province}" if province else "")
+def _write(reader, layer: str, fmt: str, c: items.Collection, out: crsmod.Crs, meta: dict, base: str,
+           workdir: Path, long_texts: list | None) -> Path:
     if fmt == "parquet":
         return _parquet(reader, workdir / f"{base}.parquet", c, out, meta)
     # Inside a zip the files are named after the layer (GIS clients name the layer after the file).
@@ -256,7 +251,7 @@ def readme(c: items.Collection, meta: dict) -> str:
              f"Datum transformation: {meta['TRANSFORMATION']}", f"Province filter: {meta['PROVINCE']}", "",
              "Sources:"] + [f"- {s['name']} ({s['author']}), {s['licence']}: {s['url']}" for s in SOURCES]
     lines += ["", "Fields (Shapefile name = full name: type, description):"]
-    lines += [f"- {SHP_NAMES.get(d['name'], d['name'])} = {d['name']}: {d['type']}, {d['description']}"
+    lines += [f"- {fields.BY_NAME[d['name']].shp_name} = {d['name']}: {d['type']}, {d['description']}"
               for d in data_dictionary(c)]
     return "\n".join(lines) + "\n"
 
@@ -266,7 +261,7 @@ def dictionary_csv(c: items.Collection, shapefile: bool = False) -> str:
     w = csv.writer(buf)
     w.writerow(["field", "full_name", "type", "description"])
     for d in data_dictionary(c):
-        w.writerow([SHP_NAMES.get(d["name"], d["name"]) if shapefile else d["name"], d["name"], d["type"],
+        w.writerow([fields.BY_NAME[d["name"]].shp_name if shapefile else d["name"], d["name"], d["type"],
                     d["description"]])
     return buf.getvalue()
 

@@ -18,20 +18,23 @@ from pathlib import Path
 from geodata import crs as crsmod
 from geodata.files import exports
 from geodata.files.exports import Connect
+from geodata.units import fields
 
-FORMAT_VERSION = "x2"   # bump when exports.py changes what a file holds
+# bump when exports.py changes what a file holds; the catalogue's fingerprint follows its fields
+FORMAT_VERSION = f"x3.{fields.VERSION}"
 
 
 def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out: crsmod.Crs,
-               province: str | None) -> Path:
+               province: str | None, code: str | None = None) -> Path:
     crs = str(out.epsg or "crs84")
-    return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}.{fmt}"
+    unit = f"-{code}" if code else ""
+    return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}{unit}.{fmt}"
 
 
 def get_or_build(connect: Connect, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
-                 out: crsmod.Crs, province: str | None) -> Path:
+                 out: crsmod.Crs, province: str | None, code: str | None = None) -> Path:
     """The file for this key, built now if no worker has built it yet (runs in a thread)."""
-    target = store_path(root, version, period, layer, fmt, out, province)
+    target = store_path(root, version, period, layer, fmt, out, province, code)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -41,7 +44,7 @@ def get_or_build(connect: Connect, root: Path, version: str, period: str, build_
             return target
         workdir = exports.new_workdir(target.parent)
         try:
-            built = exports.export_file(connect, layer, fmt, out, build_day, province, workdir)
+            built = exports.export_file(connect, layer, fmt, out, build_day, province, workdir, code)
             os.replace(built, target)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -50,6 +53,9 @@ def get_or_build(connect: Connect, root: Path, version: str, period: str, build_
 
 
 def _drop_old_versions(root: Path, keep: str) -> None:
+    """Remove the files of other dataset versions (another format's files of this version are left:
+    a checkout of another format may share the state directory)."""
+    version = keep.split("-", 1)[1]
     for d in root.iterdir():
-        if d.is_dir() and d.name != keep:
+        if d.is_dir() and d.name.split("-", 1)[-1] != version:
             shutil.rmtree(d, ignore_errors=True)

@@ -13,6 +13,7 @@ from geodata.ogc import geom as ogc_geom
 from geodata.ogc import items
 from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.errors import InvalidInput
+from geodata.units import fields
 
 MAX_LIMIT = 10_000   # advertised in the OpenAPI document: GDAL pages with the largest allowed limit
 GEOJSON = "application/geo+json"
@@ -33,9 +34,8 @@ CONFORMANCE = [
     _T1 + "core", _T1 + "tileset", _T1 + "tilesets-list", _T1 + "geodata-tilesets", _T1 + "mvt", _T1 + "oas30",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset", "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
-# Each collection's vector tile layer (geodata/tiles/mvt.py): its tiles are linked from the collection.
-TILE_LAYERS = {"provinces": "provinces", "communes": "communes", "old_communes": "legacy-communes",
-               "lineage": "lineage"}
+# Each collection's vector tile layer (geodata/tiles/mvt.py): the same id (geodata/units/fields.py LAYER_TABLE).
+TILE_LAYERS = {layer_id: layer_id for layer_id in fields.LAYER_IDS}
 TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 
 
@@ -109,7 +109,8 @@ _JSON_SCHEMA_TYPE = {"string": {"type": "string"}, "integer": {"type": "integer"
 
 
 def queryables(base: str, c: items.Collection) -> dict:
-    props = {name: {"title": name, **_JSON_SCHEMA_TYPE[typ]} for name, (_, typ) in c.props.items()}
+    props = {name: {"title": name, "description": fields.BY_NAME[name].description, **_JSON_SCHEMA_TYPE[typ]}
+             for name, (_, typ) in c.props.items()}
     props["geometry"] = {"$ref": f"https://geojson.org/schema/{c.geometry_type}.json"}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{base}/ogc/collections/{c.id}/queryables", "type": "object",

@@ -17,35 +17,18 @@ from psycopg import AsyncConnection
 from geodata import crs as crsmod
 from geodata.errors import InvalidInput, NotFound
 from geodata.ogc.cql2 import compile_filter
+from geodata.units import fields
 
 # The last day of the pre-reform units (the reform is a hard break): the eve of the first dated
 # generation, read from the loaded data.
 REFORM_EVE_SQL = "((SELECT min(valid_from) FROM geo.generations) - 1)"
 
-UNIT_PROPS = {   # name -> (SQL expression, JSON type): the properties served and the queryables
-    "code": ("u.code", "string"), "name": ("u.name", "string"), "full_name": ("u.full_name", "string"),
-    "name_en": ("u.name_en", "string"), "full_name_en": ("u.full_name_en", "string"),
-    "type": ("u.type", "string"), "level": ("u.level", "string"), "parent_code": ("u.parent_code", "string"),
-    "province_code": ("u.province_code", "string"), "population": ("u.population", "integer"),
-    "area_km2": ("u.area_km2::float8", "number"), "area_km2_computed": ("u.area_km2_computed::float8", "number"),
-    "admin_center": ("u.admin_center", "string"), "phone": ("u.phone", "string"),
-    "website": ("u.website", "string"), "valid_from": ("lower(u.valid)", "date"),
-    "valid_to": ("(upper(u.valid) - 1)", "date"), "generation": ("u.generation_from", "string"),
-}
-OLD_PROPS = {k: v for k, v in UNIT_PROPS.items()
-             if k in ("code", "name", "full_name", "type", "level", "parent_code", "province_code")}
-LINEAGE_PROPS = {
-    "old_code": ("o.code", "string"), "old_full_name": ("o.full_name", "string"),
-    "old_province_code": ("o.province_code", "string"), "new_code": ("n.code", "string"),
-    "new_full_name": ("coalesce(cur.full_name, n.full_name)", "string"),
-    "new_province_code": ("n.province_code", "string"), "kind": ("e.kind", "string"),
-    "default": ("e.is_default", "boolean"), "suspect": ("e.suspect", "string"),
-}
+# name -> (SQL expression, JSON type): the properties served and the queryables (geodata/units/fields.py)
+UNIT_PROPS = fields.props(fields.OGC)
+OLD_PROPS = fields.props(fields.OLD_OGC)
+LINEAGE_PROPS = fields.props(fields.LINEAGE_OGC)
 UNIT_FROM = "geo.units u"
-LINEAGE_FROM = """geo.lineage_edges e JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
-JOIN geo.units n ON n.id = e.new_unit_id
-LEFT JOIN geo.legacy_centres c ON c.unit_id = o.id
-LEFT JOIN geo.units cur ON cur.code = n.code AND cur.level = n.level AND cur.valid @> %(d)s::date"""
+LINEAGE_FROM = fields.LINEAGE_FROM
 
 
 @dataclass(frozen=True)
@@ -87,8 +70,12 @@ COLLECTIONS = {c.id: c for c in (
 )}
 
 
+assert tuple(COLLECTIONS) == fields.LAYER_IDS, "the OGC collections are the layers of geodata/units/fields.py"
+
+
 def get(collection_id: str) -> Collection:
-    c = COLLECTIONS.get(collection_id)
+    """A collection by its id or a former id of its layer (legacy-communes: old_communes)."""
+    c = COLLECTIONS.get(fields.layer_id(collection_id))
     if c is None:
         raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}",
                        collections=list(COLLECTIONS))

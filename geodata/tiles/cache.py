@@ -18,8 +18,11 @@ from pathlib import Path
 
 from psycopg import AsyncConnection
 
+from geodata.units import fields
+
 NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
-TILE_FORMAT = "mvt-2"   # bump when the tile SQL changes what a key produces
+# bump when the tile SQL changes what a key produces; the catalogue's fingerprint follows its fields
+TILE_FORMAT = f"mvt-3.{fields.VERSION}"
 
 BREAKS_SQL = """
 SELECT b FROM (SELECT lower(valid) AS b FROM geo.units UNION SELECT upper(valid) FROM geo.units

@@ -12,6 +12,7 @@ from datetime import date
 from psycopg import AsyncConnection
 
 from geodata.errors import NotFound
+from geodata.units import fields
 
 # (min zoom, max zoom, tolerance in Web Mercator metres). About one tile pixel (extent 4096) at
 # the band's highest zoom (9784 m / 2^z; 1.6 at z6 to keep z6 tiles small); z7 uses the 250 m
@@ -47,33 +48,34 @@ def band_for_zoom(z: int) -> int:
 
 @dataclass(frozen=True)
 class Layer:
-    name: str
+    name: str            # the layer's id (geodata/units/fields.py LAYER_TABLE)
     kind: str            # polygons | points | lines
     description: str
-    fields: dict[str, str]   # attribute -> TileJSON type (Number, String, Boolean)
+    output: str          # the catalogue output whose fields the tile carries
     dated_geometry: bool = True   # polygons exist only from the reform on
     label_min: int = 0            # first zoom with the <layer>_labels points
 
+    @property
+    def fields(self) -> dict[str, str]:
+        """attribute -> TileJSON type (Number, String, Boolean), from the catalogue."""
+        return fields.tilejson_fields(self.output)
 
-UNIT_FIELDS = {"code": "String", "name": "String", "type": "String",
-               "province_code": "String", "province": "String", "population": "Number", "area_km2": "Number",
-               "density": "Number", "powers": "Number", "powers_inherited": "Number"}
-LAYERS: dict[str, Layer] = {
-    "provinces": Layer("provinces", "polygons", "Provinces and centrally governed cities", UNIT_FIELDS),
-    "communes": Layer("communes", "polygons", "Communes, wards and special zones (xã, phường, đặc khu)",
-                      UNIT_FIELDS, label_min=8),
-    "legacy-communes": Layer("legacy-communes", "points", "Pre-2025 communes: centres and default successor",
-                             {"code": "String", "name": "String", "full_name": "String", "type": "String",
-                              "district_code": "String", "province_code": "String", "successor": "String",
-                              "successors": "Number"}, dated_geometry=False),
-    "lineage": Layer("lineage", "lines", "Lines from each old commune centre to the new units it went to",
-                     {"old_code": "String", "new_code": "String", "new_name": "String", "kind": "String",
-                      "default": "Boolean", "suspect": "String"}, dated_geometry=False),
-}
+
+LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
+    Layer("provinces", "polygons", "Provinces and centrally governed cities", fields.TILES),
+    Layer("communes", "polygons", "Communes, wards and special zones (xã, phường, đặc khu)", fields.TILES,
+          label_min=8),
+    Layer("old_communes", "points", "Pre-2025 communes: centres and default successor", fields.OLD_TILES,
+          dated_geometry=False),
+    Layer("lineage", "lines", "Lines from each old commune centre to the new units it went to",
+          fields.LINEAGE_TILES, dated_geometry=False),
+)}
+assert tuple(LAYERS) == fields.LAYER_IDS, "the tile layers are the layers of geodata/units/fields.py"
 
 
 def get_layer(name: str) -> Layer:
-    layer = LAYERS.get(name)
+    """A tile layer by its id or a former id (legacy-communes: old_communes)."""
+    layer = LAYERS.get(fields.layer_id(name))
     if layer is None:
         raise NotFound(f"no tile layer {name!r}; layers: {', '.join(LAYERS)}", layers=list(LAYERS))
     return layer
@@ -88,16 +90,30 @@ def check_tile(z: int, x: int, y: int) -> None:
                        parameter="x" if not 0 <= x < n else "y")
 
 
-# Units: the band's shapes in and around the tile, joined to the versions valid on the day.
-# Power counts arrive as int[] literals indexed by unit id (made once per period from
-# geo.unit_power_counts, see geodata/tiles/cache.py): calling that function per tile would cost 0.5 s.
-UNITS_SQL = """
+# Units: the band's shapes in and around the tile, joined to the versions valid on the day; the
+# attributes are the catalogue's (numbers as 4-byte floats: smaller tiles). Power counts arrive as
+# int[] literals indexed by unit id (made once per period from geo.unit_power_counts, see
+# geodata/tiles/cache.py): calling that function per tile would cost 0.5 s.
+_POWERS = {"powers": "(%(ptot)s::int[])[u.id]", "powers_inherited": "(%(pinh)s::int[])[u.id]"}
+_TILE_FIELDS = [f for f in fields.UNIT_FIELDS if f.outputs & {fields.TILES, fields.LABELS}]
+
+
+def _tile_expr(f: fields.Field) -> str:
+    sql = _POWERS.get(f.name, f.sql)
+    return f'({sql})::real AS "{f.name}"' if f.type == "number" else f'{sql} AS "{f.name}"'
+
+
+_TILE_SELECT = ", ".join(_tile_expr(f) for f in _TILE_FIELDS)
+
+
+def _cols(output: str) -> str:
+    return ", ".join(f'"{n}"' for n in fields.names(output))
+
+
+UNITS_SQL = f"""
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
 f AS (
-  SELECT u.code::bigint AS fid, u.code, u.name, u.full_name, u.type, u.province_code, pr.name AS province,
-         u.population, u.area_km2::real AS area_km2,
-         round(u.population / nullif(u.area_km2, 0), 1)::real AS density,
-         (%(ptot)s::int[])[u.id] AS powers, (%(pinh)s::int[])[u.id] AS powers_inherited,
+  SELECT u.code::bigint AS fid, {_TILE_SELECT},
          ST_SnapToGrid(ST_Affine(ST_CollectionExtract(ST_ClipByBox2D(s.geom, ST_Expand(t.env, %(margin)s)), 3),
              %(k)s, 0, 0, -%(k)s, -%(k)s * ST_XMin(t.env), %(k)s * ST_YMax(t.env)), 1) AS g,
          CASE WHEN %(z)s >= %(label_min)s AND ST_Intersects(u.label_point, ST_Transform(t.env, 4326))
@@ -105,43 +121,35 @@ f AS (
   FROM t
   JOIN geo.unit_shapes s ON s.zband = %(band)s AND s.geom && ST_Expand(t.env, %(margin)s)
   JOIN geo.units u ON u.id = s.unit_id AND u.level = %(level)s AND u.valid @> %(d)s::date
-  LEFT JOIN geo.units pr ON pr.level = 'province' AND pr.code = u.province_code AND pr.valid @> %(d)s::date
+  {fields.PROVINCE_JOIN}
   )
 SELECT (SELECT ST_AsMVT(a, %(layer)s, %(extent)s, 'geom', 'fid') FROM
-          (SELECT fid, code, name, type, province_code, province, population, area_km2, density,
-                  powers, powers_inherited,
-                  ST_ForcePolygonCCW(g) AS geom
+          (SELECT fid, {_cols(fields.TILES)}, ST_ForcePolygonCCW(g) AS geom
            FROM f WHERE NOT ST_IsEmpty(g) AND ST_Area(g) >= %(min_area)s) a)
     || (SELECT ST_AsMVT(b, %(labels)s, %(extent)s, 'geom', 'fid') FROM
-          (SELECT fid, code, name, full_name, type, population, density, label AS geom
+          (SELECT fid, {_cols(fields.LABELS)}, label AS geom
            FROM f WHERE label IS NOT NULL) b) AS tile"""
 
-LEGACY_SQL = """
+LEGACY_SQL = f"""
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
 f AS (
-  SELECT o.code::bigint AS fid, o.code, o.name, o.full_name, o.type, o.parent_code AS district_code,
-         o.province_code,
-         (SELECT n.code FROM geo.lineage_edges e JOIN geo.units n ON n.id = e.new_unit_id
-           WHERE e.old_unit_id = o.id AND e.is_default LIMIT 1) AS successor,
-         (SELECT count(*) FROM geo.lineage_edges e WHERE e.old_unit_id = o.id AND e.kind IN ('whole', 'part'))::int
-           AS successors,
+  SELECT u.code::bigint AS fid, {fields.select(fields.OLD_TILES)},
          ST_AsMVTGeom(ST_Transform(c.geom, 3857), t.env, %(extent)s, %(buffer)s, true) AS geom
   FROM t JOIN geo.legacy_centres c ON c.geom && ST_Transform(ST_Expand(t.env, %(margin)s), 4326)
-  JOIN geo.units o ON o.id = c.unit_id AND o.level = 'commune')
+  JOIN geo.units u ON u.id = c.unit_id AND u.level = 'commune')
 SELECT ST_AsMVT(f, %(layer)s, %(extent)s, 'geom', 'fid') AS tile FROM f WHERE geom IS NOT NULL"""
 
-LINEAGE_SQL = """
+LINEAGE_SQL = f"""
 WITH t AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
 e AS (
-  SELECT o.code AS old_code, n.code AS new_code, coalesce(cur.full_name, n.full_name) AS new_name, e.kind,
-         e.is_default AS "default", e.suspect, ST_Transform(ST_MakeLine(c.geom, n.label_point), 3857) AS line
+  SELECT {fields.select(fields.LINEAGE_TILES)}, ST_Transform(ST_MakeLine(c.geom, n.label_point), 3857) AS line
   FROM geo.lineage_edges e
   JOIN geo.units o ON o.id = e.old_unit_id AND o.level = 'commune'
   JOIN geo.legacy_centres c ON c.unit_id = o.id
   JOIN geo.units n ON n.id = e.new_unit_id AND n.label_point IS NOT NULL
   LEFT JOIN geo.units cur ON cur.code = n.code AND cur.level = n.level AND cur.valid @> %(d)s::date
   WHERE e.kind IN ('whole', 'part')),
-f AS (SELECT old_code, new_code, new_name, kind, "default", suspect,
+f AS (SELECT {_cols(fields.LINEAGE_TILES)},
              ST_AsMVTGeom(line, t.env, %(extent)s, %(buffer)s, true) AS geom
       FROM e, t WHERE line && ST_Expand(t.env, %(margin)s))
 SELECT ST_AsMVT(f, %(layer)s, %(extent)s, 'geom') AS tile FROM f WHERE geom IS NOT NULL"""

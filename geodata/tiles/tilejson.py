@@ -9,6 +9,7 @@ from datetime import date
 from psycopg import AsyncConnection
 
 from geodata.credits import ATTRIBUTION
+from geodata.units import fields
 from geodata.tiles.mvt import EXTENT, LAYERS, LOW_EXTENT, LOW_ZOOM, MAX_NATIVE_ZOOM, MAX_ZOOM, WORLD, Layer
 
 BOUNDS_SQL = """
@@ -29,8 +30,7 @@ def vector_layers(layer: Layer) -> list[dict]:
             "minzoom": 0, "maxzoom": MAX_NATIVE_ZOOM}]
     if layer.kind == "polygons":
         out.append({"id": f"{layer.name}_labels", "description": "one label point per unit (inside it)",
-                    "fields": {k: v for k, v in layer.fields.items() if k in ("code", "name", "type", "population",
-                                                                               "density")} | {"full_name": "String"},
+                    "fields": fields.tilejson_fields(fields.LABELS),
                     "minzoom": layer.label_min, "maxzoom": MAX_NATIVE_ZOOM})
     return out
 

@@ -8,18 +8,13 @@ from psycopg import AsyncConnection
 
 from geodata.errors import InvalidInput, NotFound
 from geodata.tiles.mvt import band_for_zoom
+from geodata.units import fields
 
 CODE_RE = re.compile(r"^(\d{2}|\d{3}|\d{5})$")
 
-UNIT_FIELDS = """
-u.code, u.name, u.full_name, u.name_en, u.full_name_en, u.type, u.level, u.parent_code,
-u.province_code, u.population, u.area_km2::float8 AS area_km2,
-u.area_km2_computed::float8 AS area_km2_computed, u.admin_center, u.phone, u.website,
-lower(u.valid) AS valid_from, upper(u.valid) AS valid_until, u.generation_from,
-ST_X(u.label_point) AS label_lon, ST_Y(u.label_point) AS label_lat,
-CASE WHEN u.geom IS NULL THEN NULL ELSE
-  ARRAY[ST_XMin(u.geom), ST_YMin(u.geom), ST_XMax(u.geom), ST_YMax(u.geom)] END AS bbox,
-u.flags, u.sources"""
+# The unit's attributes as /v1/units serves them (geodata/units/fields.py), plus what joins them:
+# the valid range's ends (the 404's spans) are read apart, the parent is nested.
+UNIT_FIELDS = fields.select(fields.UNITS) + ", u.parent_code, upper(u.valid) AS valid_until"
 
 UNIT_SQL = f"""
 SELECT {UNIT_FIELDS},
@@ -50,19 +45,9 @@ def unit_json(r: dict) -> dict:
     if r.get("p_code"):
         parent = {"code": r["p_code"], "name": r["p_name"], "full_name": r["p_full_name"],
                   "type": r["p_type"], "level": r["p_level"]}
-    pop, area = r["population"], r["area_km2"]
-    return {
-        "code": r["code"], "name": r["name"], "full_name": r["full_name"],
-        "name_en": r["name_en"], "full_name_en": r["full_name_en"],
-        "type": r["type"], "level": r["level"], "parent": parent, "province_code": r["province_code"],
-        "population": pop, "area_km2": area, "area_km2_computed": r["area_km2_computed"],
-        "density_per_km2": round(pop / area, 1) if pop and area else None,
-        "admin_center": r["admin_center"], "phone": r["phone"], "website": r["website"],
-        "valid_from": r["valid_from"], "valid_to": last_day(r["valid_until"]),
-        "generation": r["generation_from"],
-        "label_point": [r["label_lon"], r["label_lat"]] if r["label_lon"] is not None else None,
-        "bbox": r["bbox"], "flags": r["flags"], "sources": r["sources"],
-    }
+    out = {name: r[name] for name in fields.names(fields.UNITS)}
+    out["parent"] = parent
+    return out
 
 
 def _span(v: dict) -> str:

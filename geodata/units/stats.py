@@ -10,6 +10,7 @@ from psycopg import AsyncConnection
 
 from geodata.powers import events as power_events
 from geodata.errors import InvalidInput
+from geodata.units import fields
 
 LEVELS = ("province", "district", "commune")
 # The seeds' band (decentralization-two-tier-local-government.txt); density's band is implied by the
@@ -17,9 +18,8 @@ LEVELS = ("province", "district", "commune")
 BANDS = {"population": (25_000, 40_000), "area_km2": (100, 200), "density_per_km2": (125, 400)}
 BAND_SOURCE = ("../shared/seeds/decentralization-two-tier-local-government.txt: "
                "'một xã quản lý từ 25.000 - 40.000 dân với địa bàn lên tới 100 - 200 km2'")
-# Official figures; density only where both are known.
-METRICS = {"population": "u.population::float8", "area_km2": "u.area_km2::float8",
-           "density_per_km2": "u.population::float8 / nullif(u.area_km2, 0)::float8"}
+# Official figures as the catalogue defines them (geodata/units/fields.py); density only where both are known.
+METRICS = {name: f"({fields.BY_NAME[name].sql})::float8" for name in ("population", "area_km2", "density_per_km2")}
 
 UNITS_CTE = """
 WITH u AS (

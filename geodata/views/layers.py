@@ -11,20 +11,20 @@ from psycopg import AsyncConnection
 from geodata.errors import InvalidInput, NotFound, TooLarge
 from geodata.geojson import feature_collection
 from geodata.tiles.mvt import BANDS, MAX_ZOOM, band_for_zoom
+from geodata.units import fields
 
 LEVELS = {"provinces": "province", "communes": "commune"}
 # Served beside them by api/routes/lineage.py (geodata/lineage/layers.py): /v1/layers/{name}.geojson too.
-LINEAGE_LAYERS = ("lineage", "legacy-communes")
+LINEAGE_LAYERS = ("lineage", "old_communes")
+LINEAGE_ALIASES = ("legacy-communes",)  # former ids, still answered
 FULL_BAND = len(BANDS) - 1
 
-LAYER_SQL = """
-SELECT u.code, u.name, u.full_name, u.type, u.level, u.province_code, pr.name AS province,
-       u.population, u.area_km2::float8 AS area_km2, round(u.population / nullif(u.area_km2, 0), 1)::float8 AS density,
-       lower(u.valid) AS valid_from, u.generation_from AS generation,
+LAYER_SQL = f"""
+SELECT {fields.select(fields.LAYERS)},
        ST_AsGeoJSON(ST_Transform(s.geom, 4326), %(digits)s) AS geometry
 FROM geo.units u
 JOIN geo.unit_shapes s ON s.unit_id = u.id AND s.zband = %(band)s
-LEFT JOIN geo.units pr ON pr.level = 'province' AND pr.code = u.province_code AND pr.valid @> %(d)s::date
+{fields.PROVINCE_JOIN}
 WHERE u.level = %(level)s AND u.valid @> %(d)s::date
   AND (%(province)s::text IS NULL OR u.province_code = %(province)s)
   AND (%(bbox)s::float8[] IS NULL OR s.geom && ST_Transform(

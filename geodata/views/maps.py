@@ -7,21 +7,11 @@ from datetime import date
 import psycopg
 
 from geodata.powers.catalogue import POWER_COUNTS_JOIN
+from geodata.units import fields
 
 UNITS_SQL = f"""
-SELECT u.code, u.full_name, u.full_name_en, u.type, u.province_code, u.population,
-       round(u.area_km2::numeric, 2)::float8 AS area, u.admin_center,
-       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
-         AS density,
-       pc.total AS powers, pc.by_sector AS powers_by_sector,
-       ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 5) AS geometry,
-       (SELECT string_agg(o.full_name || CASE WHEN e.kind = 'part' THEN ' (part)' ELSE '' END
-                          || coalesce(' — ' || d.full_name, ''), '; ' ORDER BY o.code)
-        FROM geo.lineage_edges e
-        JOIN geo.units n ON n.id = e.new_unit_id AND n.code = u.code AND n.level = u.level
-        JOIN geo.units o ON o.id = e.old_unit_id AND o.level = u.level
-        LEFT JOIN geo.units d ON d.code = o.parent_code AND d.level = 'district' AND d.valid && o.valid
-        WHERE e.kind IN ('whole', 'part')) AS came_from
+SELECT {fields.select(fields.FOLIUM)},
+       ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, %(tol)s), 5) AS geometry
 FROM geo.units u {POWER_COUNTS_JOIN}
 WHERE u.valid @> %(as_of)s::date AND u.geom IS NOT NULL
   AND ((%(province)s::text IS NULL AND u.level = 'province')

@@ -19,10 +19,11 @@ from psycopg import AsyncConnection
 from geodata.credits import ATTRIBUTION, LICENCE
 from geodata.powers.catalogue import POWER_COUNTS_JOIN
 from geodata.settings import DATA_DIR
+from geodata.units import fields
 
-# Only what the page uses (the tiles carry full names): the table is part of the first load.
-# (names, label points and densities come with the tiles, or are computed by the page).
-FIELDS = ("code", "type", "level", "population", "area", "changed", "flags")
+# Only what the page uses (the tiles carry names): the table is part of the first load. The
+# columns are the catalogue's VIEWER fields (geodata/units/fields.py), density included.
+FIELDS = tuple(fields.names(fields.VIEWER))
 
 # The generation containing the day: units whose version starts on its first day changed then
 # (the reform itself replaced everything, so it highlights nothing).
@@ -31,12 +32,8 @@ SELECT g.id, g.valid_from FROM geo.generations g
 WHERE (g.valid_from IS NULL OR g.valid_from <= %(d)s) AND (g.valid_to IS NULL OR g.valid_to >= %(d)s)
 ORDER BY g.ordinal DESC LIMIT 1"""
 
-TABLE_SQL = """
-SELECT u.code, u.type, u.level, u.population, round(u.area_km2::numeric, 2)::float8 AS area,
-       (lower(u.valid) = %(gen_from)s::date AND %(gen_from)s::date > %(reform)s::date) AS changed,
-       -- which mapped figures are withheld or doubted (hatched; /v1/units/{code} says why)
-       nullif(jsonb_strip_nulls(jsonb_build_object('population', CASE WHEN u.flags ? 'population' THEN 1 END,
-                                                   'area_km2', CASE WHEN u.flags ? 'area_km2' THEN 1 END)), '{}'::jsonb) AS flags
+TABLE_SQL = f"""
+SELECT {fields.select(fields.VIEWER)}
 FROM geo.units u
 WHERE u.valid @> %(as_of)s::date AND u.level IN ('province', 'commune')
 ORDER BY u.level DESC, u.code"""
@@ -63,7 +60,7 @@ ORDER BY c.code, (position(lower(o.name) IN lower(coalesce(c.admin_center, '')))
 CAPITALS_FILE = DATA_DIR / "viewer" / "capitals.csv"
 CAPITALS_SQL = """
 WITH cap(province, district, name) AS (SELECT * FROM unnest(%(province)s::text[], %(district)s::text[], %(name)s::text[]))
-SELECT cap.province, cap.name,
+SELECT cap.province AS province_code, cap.name,
        round(ST_X(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lon,
        round(ST_Y(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lat
 FROM cap
@@ -83,13 +80,11 @@ def capitals_args() -> dict:
 
 # The properties of a day (cheap; power counts change with the day) and, apart, the polygons of a
 # generation (seconds of PostGIS work; the same on every day of the generation, so built once).
+GEOJSON_FIELDS = [f for f in fields.UNIT_FIELDS if f.outputs & {fields.TILES, fields.LABELS}]
 GEOJSON_SQL = f"""
-SELECT u.code, u.name, u.full_name, u.type, u.province_code AS province, u.population,
-       round(u.area_km2::numeric, 2)::float8 AS area,
-       CASE WHEN u.population > 0 AND u.area_km2 > 0 THEN round((u.population / u.area_km2)::numeric, 1)::float8 END
-         AS density,
-       pc.total AS powers
+SELECT {", ".join(f'{f.sql} AS "{f.name}"' for f in GEOJSON_FIELDS)}
 FROM geo.units u {POWER_COUNTS_JOIN}
+{fields.PROVINCE_JOIN.replace("%(d)s", "%(as_of)s")}
 WHERE u.valid @> %(as_of)s::date AND u.level = %(level)s AND u.geom IS NOT NULL
 ORDER BY u.code"""
 # Coarser than /v1/units?geometry=simplified (~200 m, 4 decimals): the whole country in one answer.

@@ -18,7 +18,7 @@ const $ = (id) => document.getElementById(id);
 const state = { colour: "population", level: "commune", lang: "vi", date: null, unit: null, old: null };
 const defaults = { ...state };
 let selToken = 0;                            // the latest selection wins over a slower earlier one
-let map, meta, config = { tiles: false }, table = { rows: [] }, byCode = new Map(), stats = null, selected = null;
+let map, meta, catalogue, config = { tiles: false }, table = { rows: [] }, byCode = new Map(), stats = null, selected = null;
 let lastPanel = null, dayToken = 0, period = null, statusTimer = null;
 
 // A short message for everyone, or (visual = false) for screen readers only.
@@ -36,7 +36,8 @@ async function init() {
   const { state: fromUrl, rejected } = readState();
   Object.assign(state, fromUrl);
   setLang(state.lang);
-  [meta, config] = await Promise.all([getJSON("/v1/meta"), getJSON("/viewer/config.json")]);
+  [meta, config, catalogue] = await Promise.all([getJSON("/v1/meta"), getJSON("/viewer/config.json"), getJSON("/v1/fields")]);
+  layers.setCatalogue(catalogue);
   REFORM = meta.reform_day;
   PRE = dayBefore(REFORM);
   defaults.date = meta.today;
@@ -103,8 +104,6 @@ async function setDay(date) {
   if (token !== dayToken) return false;
   period = next;
   table = { ...tab, rows: tab.rows.map((r) => Object.fromEntries(tab.fields.map((f, i) => [f, r[i]]))) };
-  // density as the tiles compute it (people per official km², one decimal)
-  for (const r of table.rows) r.density = r.population > 0 && r.area > 0 ? Math.round((10 * r.population) / r.area) / 10 : null;
   byCode = new Map(table.rows.map((r) => [`${r.level}:${r.code}`, r]));
   stats = st;
   layers.setLabels(map, table);
@@ -247,8 +246,8 @@ function tipText(props, level) {
   const m = state.colour;
   if (m === "type") return `${name} — ${t(props.type || row?.type)}`;
   const why = layers.flagReason(row, m);
-  const v = row ? row[m] : props[m];
-  const shown = v === null || v === undefined ? t("no_data") : `${fmt(v, m === "area" ? 2 : m === "density" ? 1 : 0)} ${t(layers.METRIC_UNITS[m])}`;
+  const v = row ? row[layers.fieldOf(m)] : props[layers.fieldOf(m)];
+  const shown = v === null || v === undefined ? t("no_data") : `${fmt(v, layers.digitsOf(m))} ${t(layers.METRIC_UNITS[m])}`;
   const none = v === null || v === undefined;
   return `${name} — ${t(`m_${m}`)}: ${shown}${why ? ` ⚑ ${none ? t("withheld") : t("flagged")}: ${flagWhy(v, why)}` : ""}`;
 }

@@ -94,13 +94,13 @@ function levelBars(stats, selected) {
 export function renderCharts(el, { table: rows, stats, selected }) {
   while (live.length) live.pop().dispose();
   const communes = rows.rows.filter((r) => r.level === "commune");
-  if (!communes.some((r) => r.population !== null || r.area !== null)) {
+  if (!communes.some((r) => r.population !== null || r.area_km2 !== null)) {
     el.innerHTML = `<p class="hint">${t("pre_reform_note")}</p>`;
     return;
   }
   // Flagged figures are not facts: they stay out of the distributions (the map hatches them).
-  const pops = communes.filter((r) => !r.flags?.population).map((r) => r.population).filter((v) => v !== null);
-  const areas = communes.filter((r) => !r.flags?.area_km2).map((r) => r.area).filter((v) => v !== null);
+  const pops = communes.filter((r) => !r.flagged?.population).map((r) => r.population).filter((v) => v !== null);
+  const areas = communes.filter((r) => !r.flagged?.area_km2).map((r) => r.area_km2).filter((v) => v !== null);
   const popBand = stats?.population?.band && { ...stats.population.band, of: stats.population.count };
   const areaBand = stats?.area_km2?.band && { ...stats.area_km2.band, of: stats.area_km2.count };
   const charts = [

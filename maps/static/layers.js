@@ -13,6 +13,15 @@ const TYPES = { xa: "#c7e9a0", phuong: "#d95f0e", dac_khu: "#08519c", tinh: "#c7
 const FONT = ["Noto Sans Regular"];
 const EMPTY = { type: "FeatureCollection", features: [] };
 export const METRIC_UNITS = { population: "unit_people", density: "unit_density", area: "unit_km2" };
+// The field each colour key maps (population, area, density), from the service's field catalogue
+// (/v1/fields "metrics"): the tiles, their GeoJSON fallback and the table all use these names.
+let METRIC_FIELDS = {}, FIELDS = {};
+export function setCatalogue(catalogue) {
+  METRIC_FIELDS = { ...catalogue.metrics };
+  FIELDS = Object.fromEntries(catalogue.fields.map((f) => [f.name, f]));
+}
+export const fieldOf = (metric) => METRIC_FIELDS[metric] || metric;
+export const digitsOf = (metric) => FIELDS[fieldOf(metric)]?.digits ?? 0;   // decimals the figure is shown with
 
 export function createMap(container) {
   maplibregl.setWorkerUrl("/static/vendor/maplibre-gl-csp-worker.js"); // CSP: no blob: workers
@@ -116,7 +125,7 @@ export async function setPeriod(map, period, preReform, useTiles) {
       paint: { "line-color": "#7b8794", "line-width": 0.8, "line-dasharray": [3, 2] } });
     map.addLayer({ id: "old-provinces-line", type: "line", source: "old-outlines", filter: ["==", ["get", "level"], "province"],
       paint: { "line-color": "#5a4a2f", "line-width": ["interpolate", ["linear"], ["zoom"], 4, 0.8, 9, 2.2] } });
-    map.addSource("legacy", { type: "geojson", data: "/v1/layers/legacy-communes.geojson", promoteId: "code" });
+    map.addSource("legacy", { type: "geojson", data: "/v1/layers/old_communes.geojson", promoteId: "code" });
     map.addLayer({ id: "legacy-points", type: "circle", source: "legacy",
       paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 4, 1.4, 10, 5, 13, 7],
         "circle-color": ["case", ["get", "split"], "#d95f0e", "#2166ac"], "circle-stroke-color": "#fff", "circle-stroke-width": 0.5,
@@ -188,7 +197,7 @@ export function loadLater(map, period, preReform) {
 export function setLabels(map, table) {
   const features = [];
   for (const c of table.capitals || []) features.push({ type: "Feature", geometry: { type: "Point", coordinates: [c.lon, c.lat] },
-    properties: { name: c.name, level: "capital", code: c.province } });
+    properties: { name: c.name, level: "capital", code: c.province_code } });
   map.getSource("labels")?.setData({ type: "FeatureCollection", features });
 }
 
@@ -206,15 +215,11 @@ export function breaks(values) {
   return out;
 }
 
-function valueExpr(metric) {
-  // The tiles name the official area `area_km2`; the GeoJSON fallback `area`.
-  if (metric === "area") return ["coalesce", ["get", "area"], ["get", "area_km2"]];
-  return ["get", metric];
-}
+const valueExpr = (metric) => ["get", fieldOf(metric)];
 
 // The reason a row's figure for a metric is flagged or withheld ("" when it is a plain figure).
 export function flagReason(row, metric) {
-  const f = row?.flags;
+  const f = row?.flagged;
   if (!f) return "";
   if (metric === "population") return f.population || "";
   if (metric === "area") return f.area_km2 || "";
@@ -232,7 +237,7 @@ export function choropleth(metric, rows) {
   }
   const flagged = rows.filter((r) => flagReason(r, metric)).map((r) => r.code);
   const facts = rows.filter((r) => !flagReason(r, metric));
-  const b = breaks(facts.map((r) => r[metric]));
+  const b = breaks(facts.map((r) => r[fieldOf(metric)]));
   const colours = SEQ.slice(-(b.length + 1));
   const v = valueExpr(metric);
   const expr = ["case", ["in", ["get", "code"], ["literal", flagged]], NA, ["==", v, null], NA,

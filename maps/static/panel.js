@@ -26,12 +26,13 @@ export function missHTML(point, problem) {
     ${nearest}</div>`;
 }
 
+// Downloads are exports (/v1/exports/{layer}.{format}): a commune by its code, a province's communes.
 function downloads(unit, asOf) {
-  const a = (code, format, label) => `<a href="/v1/units/${esc(code)}/download?format=${format}&as_of=${asOf}" download>${esc(label)} · ${format === "gpkg" ? "GeoPackage" : "GeoJSON"}</a>`;
+  const a = (query, format, label) => `<a href="/v1/exports/communes.${format}?${query}&as_of=${asOf}" download>${esc(label)} · ${format === "gpkg" ? "GeoPackage" : "GeoJSON"}</a>`;
   const prov = unit.level === "province" ? unit.code : unit.province_code;
-  const own = unit.level === "province" ? [] : [a(unit.code, "geojson", t("this_unit")), a(unit.code, "gpkg", t("this_unit"))];
-  return `<h3>${t("download")}</h3><div class="downloads">${[...own, a(prov, "geojson", t("its_province")),
-    a(prov, "gpkg", t("its_province")), `<a href="/maps/${esc(prov)}.html" target="_blank">${t("folium")}</a>`].join("")}</div>`;
+  const own = unit.level === "province" ? [] : [a(`code=${esc(unit.code)}`, "geojson", t("this_unit")), a(`code=${esc(unit.code)}`, "gpkg", t("this_unit"))];
+  return `<h3>${t("download")}</h3><div class="downloads">${[...own, a(`province=${esc(prov)}`, "geojson", t("its_province")),
+    a(`province=${esc(prov)}`, "gpkg", t("its_province")), `<a href="/maps/${esc(prov)}.html" target="_blank">${t("folium")}</a>`].join("")}</div>`;
 }
 
 // /v1/units/{code}/lineage says changes[].kind, /v1/changes says change: read either, show nothing raw.
