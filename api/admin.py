@@ -2,6 +2,7 @@
 
 The API's database role is read-only, so nothing here can write data; loads run from the ETL role
 (`vngeo etl load`). Other routes that need the gate (a tile cache purge) depend on `require_admin`."""
+
 from __future__ import annotations
 
 import hmac
@@ -22,8 +23,7 @@ def require_admin(authorization: Annotated[str | None, Header()] = None) -> None
         raise HTTPException(401, "admin token missing or wrong", headers={"WWW-Authenticate": "Bearer"})
 
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], include_in_schema=False,
-                   dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], include_in_schema=False, dependencies=[Depends(require_admin)])
 
 
 @router.post("/refresh")

@@ -9,6 +9,7 @@ leaves to us:
 - Vector tiles are compressed once and cached compressed (geodata/tiles/cache.py), not per request:
   the tile routes set Content-Encoding themselves, and MVT is taken off the middleware's list so a
   tile answer does not pass through its buffering at all."""
+
 from __future__ import annotations
 
 import gzip
@@ -18,11 +19,16 @@ from fastapi import FastAPI
 from starlette_compress import CompressMiddleware, add_compress_type, remove_compress_type
 
 # JSON media types of this API that the middleware's list lacks.
-EXTRA_TYPES = ("application/problem+json", "application/schema+json",
-               "application/vnd.oai.openapi+json", "application/vnd.oai.openapi", "text/csv")
+EXTRA_TYPES = (
+    "application/problem+json",
+    "application/schema+json",
+    "application/vnd.oai.openapi+json",
+    "application/vnd.oai.openapi",
+    "text/csv",
+)
 MVT = "application/vnd.mapbox-vector-tile"
-MIN_SIZE = 0     # every answer a client asks compressed is compressed (a small one costs microseconds)
-LEVEL = 4        # brotli quality / gzip / zstd level: ~4x on GeoJSON at a few ms per MB
+MIN_SIZE = 0  # every answer a client asks compressed is compressed (a small one costs microseconds)
+LEVEL = 4  # brotli quality / gzip / zstd level: ~4x on GeoJSON at a few ms per MB
 
 # Encodings the tile routes precompress, in the server's order of preference.
 TILE_ENCODINGS = ("br", "gzip")
@@ -52,7 +58,7 @@ def tile_encoding(accept_encoding: str) -> str | None:
 
 def compress(data: bytes, encoding: str) -> bytes:
     if encoding == "br":
-        return brotli.compress(data, quality=9)   # once per cached tile: spend the time on size
+        return brotli.compress(data, quality=9)  # once per cached tile: spend the time on size
     if encoding == "gzip":
         return gzip.compress(data, compresslevel=9, mtime=0)
     raise ValueError(encoding)
@@ -72,10 +78,15 @@ class WeakEtags:
             if message["type"] == "http.response.start":
                 headers = message.get("headers") or []
                 if any(k.lower() == b"content-encoding" and v.strip().lower() != b"identity" for k, v in headers):
-                    message = {**message, "headers": [
-                        (k, b"W/" + v if k.lower() == b"etag" and not v.startswith(b"W/") else v)
-                        for k, v in headers]}
+                    message = {
+                        **message,
+                        "headers": [
+                            (k, b"W/" + v if k.lower() == b"etag" and not v.startswith(b"W/") else v)
+                            for k, v in headers
+                        ],
+                    }
             await send(message)
+
         await self.app(scope, receive, send_weak)
 
 
@@ -84,6 +95,7 @@ def install(app: FastAPI) -> None:
     for t in EXTRA_TYPES:
         add_compress_type(t)
     remove_compress_type(MVT)
-    app.add_middleware(CompressMiddleware, minimum_size=MIN_SIZE, zstd_level=LEVEL, brotli_quality=LEVEL,
-                       gzip_level=LEVEL)
+    app.add_middleware(
+        CompressMiddleware, minimum_size=MIN_SIZE, zstd_level=LEVEL, brotli_quality=LEVEL, gzip_level=LEVEL
+    )
     app.add_middleware(WeakEtags)

@@ -1,4 +1,5 @@
 """One error model: RFC 9457 problem+json for every error the API returns."""
+
 from __future__ import annotations
 
 import logging
@@ -6,10 +7,10 @@ import logging
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from api.responses import ProblemJSON
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.responses import ProblemJSON
 from geodata.errors import GeodataError, InvalidInput, NotFound, TooLarge, Unavailable
 
 STATUS = {NotFound: 404, InvalidInput: 422, TooLarge: 413, Unavailable: 503}
@@ -23,8 +24,14 @@ def ogc_status(status: int, request: Request) -> int:
 
 def problem(status: int, title: str, detail: str, request: Request, headers: dict | None = None, **extra):
     status = ogc_status(status, request)
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": str(request.url.path), **extra}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": str(request.url.path),
+        **extra,
+    }
     return ProblemJSON(body, status_code=status, headers=headers)
 
 
@@ -59,8 +66,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(psycopg.OperationalError)
     async def database_down(request: Request, exc: Exception):
         log.warning("database unavailable: %s", exc)
-        detail = ("the query took longer than its time limit on a busy server; try again shortly"
-                  if isinstance(exc, psycopg.errors.QueryCanceled) else "the database is not answering; try again shortly")
+        detail = (
+            "the query took longer than its time limit on a busy server; try again shortly"
+            if isinstance(exc, psycopg.errors.QueryCanceled)
+            else "the database is not answering; try again shortly"
+        )
         return problem(503, "Service unavailable", detail, request, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)

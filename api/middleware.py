@@ -4,6 +4,7 @@ rate limits and a concurrency cap on expensive requests, security headers, CORS.
 A pure ASGI middleware (not BaseHTTPMiddleware): it adds a few microseconds to a single lookup, and
 it holds a concurrency slot until a streamed response has sent its last byte. Limits are per worker
 process; with N workers a client gets at most N times the rate (documented in the README)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,19 +36,27 @@ ON_ARRIVAL = ("batch", "exports")
 ROWS_PER_TOKEN = 10_000
 FILE_FORMATS = {"gpkg", "shp", "shapefile", "zip", "fgb", "flatgeobuf", "parquet", "geoparquet", "kml", "csv"}
 
-SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                    (b"cross-origin-opener-policy", b"same-origin"),
-                    (b"permissions-policy", b"camera=(), microphone=(), payment=(), usb=()")]
-# Any HTML page that sets no policy of its own (the viewer sets its own): own scripts only (MapLibre's CSP build loads its worker from 'self'); MapLibre sets
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), payment=(), usb=()"),
+]
+# Any HTML page that sets no policy of its own (the viewer sets its own): own scripts only (MapLibre's CSP
+# build loads its worker from 'self'); MapLibre sets
 # inline styles and makes blob: images and workers.
-HTML_CSP = (b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-              b"img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
-              b"font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HTML_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
+    b"font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 # /docs and /redoc: Swagger UI / ReDoc from the service's own /static/vendor, with an inline bootstrap.
-DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-            b"img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
-            b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
+    b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
 DOCS_PATHS = ("/docs", "/redoc")
 
 
@@ -95,11 +104,17 @@ class Limits:
     trust_forwarded_for: bool
 
     @classmethod
-    def from_settings(cls, s: Settings) -> "Limits":
-        return cls(s.max_body_bytes, s.max_batch_body_bytes, s.max_query_chars, s.body_timeout_s,
-                   TokenBuckets(s.rate_per_minute, s.rate_burst),
-                   TokenBuckets(s.tiles_rate_per_minute, max(1, s.tiles_rate_per_minute // 6)),
-                   asyncio.Semaphore(s.expensive_concurrency), s.trust_forwarded_for)
+    def from_settings(cls, s: Settings) -> Limits:
+        return cls(
+            s.max_body_bytes,
+            s.max_batch_body_bytes,
+            s.max_query_chars,
+            s.body_timeout_s,
+            TokenBuckets(s.rate_per_minute, s.rate_burst),
+            TokenBuckets(s.tiles_rate_per_minute, max(1, s.tiles_rate_per_minute // 6)),
+            asyncio.Semaphore(s.expensive_concurrency),
+            s.trust_forwarded_for,
+        )
 
 
 def client_key(scope: dict, trust_forwarded_for: bool) -> str:
@@ -161,13 +176,28 @@ class CostTable:
 
 
 async def _send_problem(scope, send, status: int, detail: str, headers: list | None = None, **extra) -> None:
-    titles = {408: "Request timeout", 413: "Request too large", 414: "Query string too long",
-              429: "Too many requests"}
-    body = orjson.dumps({"type": "about:blank", "title": titles.get(status, "Error"), "status": status,
-                         "detail": detail, "instance": scope["path"], **extra})
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
-        *(headers or [])]})
+    titles = {408: "Request timeout", 413: "Request too large", 414: "Query string too long", 429: "Too many requests"}
+    body = orjson.dumps(
+        {
+            "type": "about:blank",
+            "title": titles.get(status, "Error"),
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+            **extra,
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -187,23 +217,46 @@ class Guard:
         send = _with_security_headers(scope, send, self._allowed)
         lim = self.limits
         if len(scope.get("query_string", b"")) > lim.max_query:
-            return await _send_problem(scope, send, 414, f"the query string is limited to {lim.max_query} "
-                                       "characters; send large inputs in a POST body", limit=lim.max_query)
+            return await _send_problem(
+                scope,
+                send,
+                414,
+                f"the query string is limited to {lim.max_query} characters; send large inputs in a POST body",
+                limit=lim.max_query,
+            )
         rule = self.costs.of(scope) if scope["method"] != "OPTIONS" else None
         cap = lim.max_batch_body if rule == "batch" else lim.max_body
         declared = _content_length(scope)
         if declared is not None and declared > cap:
-            return await _send_problem(scope, send, 413, f"request body of {declared:,} bytes is over the "
-                                       f"limit of {cap:,} bytes for this endpoint; split the request", limit=cap)
+            return await _send_problem(
+                scope,
+                send,
+                413,
+                f"request body of {declared:,} bytes is over the "
+                f"limit of {cap:,} bytes for this endpoint; split the request",
+                limit=cap,
+            )
         if rule is None:
             return await self.app(scope, _bounded(receive, cap, lim.body_timeout), send)
         wait = lim.buckets.take((rule, client_key(scope, lim.trust_forwarded_for)))
         if wait:
-            return await _send_problem(scope, send, 429, f"rate limit for {rule} requests reached; retry in "
-                                       f"{math.ceil(wait)} s", _retry_after(wait), limit=rule)
+            return await _send_problem(
+                scope,
+                send,
+                429,
+                f"rate limit for {rule} requests reached; retry in {math.ceil(wait)} s",
+                _retry_after(wait),
+                limit=rule,
+            )
         if lim.expensive.locked():  # no queue: a client told to come back beats a request timing out
-            return await _send_problem(scope, send, 429, "the service is busy with other expensive requests; "
-                                       "retry shortly", _retry_after(1), limit="concurrency")
+            return await _send_problem(
+                scope,
+                send,
+                429,
+                "the service is busy with other expensive requests; retry shortly",
+                _retry_after(1),
+                limit="concurrency",
+            )
         async with lim.expensive:
             await self.app(scope, _bounded(receive, cap, lim.body_timeout), send)
 
@@ -211,8 +264,10 @@ class Guard:
         """Every method the OpenAPI document lists for this path (Starlette's 405 names only the
         first matching route's methods); the document is the public contract the fuzzer checks."""
         if self._templates is None:
-            self._templates = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$"), item)
-                               for p, item in self.root.openapi().get("paths", {}).items()]
+            self._templates = [
+                (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$"), item)
+                for p, item in self.root.openapi().get("paths", {}).items()
+            ]
         methods = {m.upper() for regex, item in self._templates if regex.match(path) for m in item}
         if "GET" in methods:
             methods.add("HEAD")
@@ -283,8 +338,11 @@ def charge(request: Request, bucket: str = "tiles") -> None:
     buckets = lim.tiles if bucket == "tiles" else lim.buckets
     wait = buckets.take((bucket, client_key(request.scope, lim.trust_forwarded_for)))
     if wait:
-        raise HTTPException(429, f"rate limit for {bucket} reached; retry in {math.ceil(wait)} s",
-                            headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise HTTPException(
+            429,
+            f"rate limit for {bucket} reached; retry in {math.ceil(wait)} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 def charge_rows(request: Request, rows: int) -> None:
@@ -295,9 +353,12 @@ def charge_rows(request: Request, rows: int) -> None:
     lim: Limits = request.app.state.limits
     wait = lim.buckets.take(("batch", client_key(request.scope, lim.trust_forwarded_for)), extra)
     if wait:
-        raise HTTPException(429, f"rate limit for batch requests reached ({rows:,} rows cost {extra + 1} tokens); "
-                                 f"retry in {math.ceil(wait)} s",
-                            headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise HTTPException(
+            429,
+            f"rate limit for batch requests reached ({rows:,} rows cost {extra + 1} tokens); "
+            f"retry in {math.ceil(wait)} s",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 class PublicCORS(CORSMiddleware):
@@ -311,8 +372,7 @@ class PublicCORS(CORSMiddleware):
 
 
 # Headers a cross-origin script may read: revalidation, rate limits, the CRS and licence of a file.
-CORS_EXPOSE = ["etag", "retry-after", "content-crs", "link", "content-disposition", "x-attribution",
-               "x-tile-cache"]
+CORS_EXPOSE = ["etag", "retry-after", "content-crs", "link", "content-disposition", "x-attribution", "x-tile-cache"]
 
 
 def install(app: FastAPI, settings: Settings | None = None) -> None:
@@ -320,8 +380,13 @@ def install(app: FastAPI, settings: Settings | None = None) -> None:
     s = settings or get_settings()
     origins = [o.strip() for o in s.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(PublicCORS, allow_origins=origins, allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                           allow_headers=["content-type", "accept", "accept-encoding", "if-none-match", "range"],
-                           expose_headers=CORS_EXPOSE, max_age=600)
+        app.add_middleware(
+            PublicCORS,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+            allow_headers=["content-type", "accept", "accept-encoding", "if-none-match", "range"],
+            expose_headers=CORS_EXPOSE,
+            max_age=600,
+        )
     app.state.limits = Limits.from_settings(s)
     app.add_middleware(Guard, limits=app.state.limits, root=app)

@@ -2,16 +2,22 @@
 every error is problem+json; the guards' 408/413/414/429 and the database's 503 can answer any
 operation; routes that return GeoJSON, CSV or files say so. The fuzzer (tests/test_fuzz.py) checks
 each response against this document, so it must be exact."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 PROBLEM = {
-    "type": "object", "required": ["type", "title", "status", "detail"],
-    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"type": "integer", "minimum": 400, "maximum": 599},
-                   "detail": {"type": "string"}, "instance": {"type": "string"}},
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
     "additionalProperties": True,
 }
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string", "pattern": r"^\d+$"}}}
@@ -20,8 +26,11 @@ ALWAYS = {
     "413": ("request body over its limit (see README, Reliability and limits)", None),
     "414": ("query string over its limit", None),
     "429": ("rate limit or concurrency cap reached; retry after Retry-After seconds", RETRY_AFTER),
-    "503": ("the database is not answering, or a query passed its time limit on a busy server; retry after "
-            "Retry-After seconds", RETRY_AFTER),
+    "503": (
+        "the database is not answering, or a query passed its time limit on a busy server; retry after "
+        "Retry-After seconds",
+        RETRY_AFTER,
+    ),
 }
 WITH_INPUT = {
     "400": ("malformed request (the OGC API routes also reject unknown query parameters)", None),
@@ -33,8 +42,10 @@ GEOJSON = "application/geo+json"
 
 
 def _problem(description: str, headers: dict | None) -> dict:
-    resp = {"description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    resp = {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     if headers:
         resp["headers"] = headers
     return resp
@@ -78,7 +89,7 @@ def _fix_operation(path: str, method: str, op: dict) -> None:
     takes_body = "requestBody" in op or method == "post"
     has_input = bool(op.get("parameters")) or takes_body
     extra = {**ALWAYS, **(WITH_INPUT if has_input else {}), **(WITH_BODY if takes_body else {})}
-    if path.startswith("/ogc") and has_input:   # OGC API: an invalid parameter is a 400 (api/errors.py)
+    if path.startswith("/ogc") and has_input:  # OGC API: an invalid parameter is a 400 (api/errors.py)
         extra.pop("422", None)
         responses.pop("422", None)
     for status, (description, headers) in extra.items():

@@ -1,4 +1,5 @@
 """JSON responses serialised by orjson (dates, numpy values, raw fragments)."""
+
 from __future__ import annotations
 
 import orjson

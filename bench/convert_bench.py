@@ -2,6 +2,7 @@
 process, in one run, on the same addresses; single GET /v1/convert under wrk; the address index's memory.
 
 `python -m bench convert` runs this part alone."""
+
 from __future__ import annotations
 
 import random
@@ -38,7 +39,7 @@ def in_process(snap: Snapshot, addrs: list[str]) -> dict:
     """The service's converter without HTTP, timed in CPU seconds (what a busy machine cannot inflate)."""
     conv = snap.converter
     for a in addrs:
-        conv.convert(a)   # per-day successor tables filled, as in a warm worker
+        conv.convert(a)  # per-day successor tables filled, as in a warm worker
     t = time.process_time()
     for a in addrs:
         conv.convert(a)
@@ -47,7 +48,8 @@ def in_process(snap: Snapshot, addrs: list[str]) -> dict:
 
 def package(addrs: list[str]) -> dict:
     from vietnamadminunits import convert_address
-    convert_address(addrs[0])   # loads its tables
+
+    convert_address(addrs[0])  # loads its tables
     ok, codes = 0, []
     c0 = time.process_time()
     t = time.perf_counter()
@@ -70,21 +72,29 @@ def service(base: str, addrs: list[str], runs: int = 5) -> dict:
             t = time.perf_counter()
             r = c.post(f"{base}/v1/convert", content=body, headers={"content-type": "application/json"})
             r.raise_for_status()
-            last = orjson.loads(r.content)["results"]   # what a client does with 13 MB of JSON
-            times.append(time.perf_counter() - t)       # end to end: request, answer, decompression, parse
+            last = orjson.loads(r.content)["results"]  # what a client does with 13 MB of JSON
+            times.append(time.perf_counter() - t)  # end to end: request, answer, decompression, parse
     best, med = min(times), statistics.median(times)
-    return {"best_s": best, "median_s": med, "per_s": len(addrs) / best, "median_per_s": len(addrs) / med,
-            "results": last}
+    return {
+        "best_s": best,
+        "median_s": med,
+        "per_s": len(addrs) / best,
+        "median_per_s": len(addrs) / med,
+        "results": last,
+    }
 
 
 def run(index_dir: Path) -> dict:
     snap = Snapshot.open(index_dir)
     addrs = addresses(snap)
-    res = {"addresses": len(addrs), "index_bytes": snap.addresses.nbytes,
-           "index_file_bytes": (index_dir / "address.json").stat().st_size}
+    res = {
+        "addresses": len(addrs),
+        "index_bytes": snap.addresses.nbytes,
+        "index_file_bytes": (index_dir / "address.json").stat().st_size,
+    }
     svc = Server("api.main:app", free_port())
     try:
-        service(svc.base, addrs[:500], runs=1)   # warm-up: both workers open the index
+        service(svc.base, addrs[:500], runs=1)  # warm-up: both workers open the index
         res["service"] = service(svc.base, addrs)
         paths = [f"/v1/convert?address={quote(a)}" for a in addrs[:2000]]
         wrk(svc.base, paths, 16, 3)
@@ -106,22 +116,38 @@ def run(index_dir: Path) -> dict:
 
 def print_report(r: dict) -> None:
     s, p, one = r["service"], r["package"], r["single"]
-    print(f"\n== old addresses -> new units ({r['addresses']:,} old communes written "
-          f"'commune, district, province', a street before 1 in 5)")
-    print(f"  POST /v1/convert (2 workers)  {s['per_s']:>10,.0f} addresses/s (best of 5: {s['best_s']:.2f} s; "
-          f"median {s['median_per_s']:,.0f}/s); answered {s['answered']:,}, ambiguous {s['ambiguous']}")
-    print(f"  vietnamadminunits in process  {p['per_s']:>10,.0f} addresses/s ({p['seconds']:.2f} s); "
-          f"answered {p['answered']:,}")
-    print(f"  ratio: {r['ratio']:,.1f}x the package; same first successor as the package: "
-          f"{r['default_same_as_package']:,} of {s['answered']:,}")
+    print(
+        f"\n== old addresses -> new units ({r['addresses']:,} old communes written "
+        f"'commune, district, province', a street before 1 in 5)"
+    )
+    print(
+        f"  POST /v1/convert (2 workers)  {s['per_s']:>10,.0f} addresses/s (best of 5: {s['best_s']:.2f} s; "
+        f"median {s['median_per_s']:,.0f}/s); answered {s['answered']:,}, ambiguous {s['ambiguous']}"
+    )
+    print(
+        f"  vietnamadminunits in process  {p['per_s']:>10,.0f} addresses/s ({p['seconds']:.2f} s); "
+        f"answered {p['answered']:,}"
+    )
+    print(
+        f"  ratio: {r['ratio']:,.1f}x the package; same first successor as the package: "
+        f"{r['default_same_as_package']:,} of {s['answered']:,}"
+    )
     cpu, pcpu = r["in_process"]["cpu_s"], p["cpu_s"]
-    print(f"  in process, CPU time: vn-geodata {1e6 * cpu / r['addresses']:,.0f} us an address "
-          f"({r['addresses'] / cpu:,.0f}/s of CPU), vietnamadminunits {1e6 * pcpu / r['addresses']:,.0f} us "
-          f"({r['addresses'] / pcpu:,.0f}/s of CPU): {pcpu / cpu:,.1f}x")
-    print(f"  single GET /v1/convert, 16 connections: {one['rps']:,.0f} req/s, p50 {one['p50_ms']:.2f} ms, "
-          f"p99 {one['p99_ms']:.2f} ms, errors {one['errors']}")
-    print(f"  address index: {r['index_bytes'] / 2**20:.1f} MiB in memory per worker "
-          f"(file {r['index_file_bytes'] / 2**20:.1f} MiB)")
-    for label, ok in ((">= 10,000 addresses/s through POST /v1/convert", s["per_s"] >= 10_000),
-                      (">= 5x vietnamadminunits", r["ratio"] >= 5)):
+    print(
+        f"  in process, CPU time: vn-geodata {1e6 * cpu / r['addresses']:,.0f} us an address "
+        f"({r['addresses'] / cpu:,.0f}/s of CPU), vietnamadminunits {1e6 * pcpu / r['addresses']:,.0f} us "
+        f"({r['addresses'] / pcpu:,.0f}/s of CPU): {pcpu / cpu:,.1f}x"
+    )
+    print(
+        f"  single GET /v1/convert, 16 connections: {one['rps']:,.0f} req/s, p50 {one['p50_ms']:.2f} ms, "
+        f"p99 {one['p99_ms']:.2f} ms, errors {one['errors']}"
+    )
+    print(
+        f"  address index: {r['index_bytes'] / 2**20:.1f} MiB in memory per worker "
+        f"(file {r['index_file_bytes'] / 2**20:.1f} MiB)"
+    )
+    for label, ok in (
+        (">= 10,000 addresses/s through POST /v1/convert", s["per_s"] >= 10_000),
+        (">= 5x vietnamadminunits", r["ratio"] >= 5),
+    ):
         print(f"  {'MET ' if ok else 'MISS'} {label}")

@@ -1,6 +1,7 @@
 """A reverse proxy that counts what a client asked of the service: requests, paths and the bytes
 sent back (as sent: compressed when the client asked for it). Used by the real-client tests (GDAL,
 OWSLib, QGIS) and by bench/ogc_bench.py to measure what a GIS client downloads."""
+
 from __future__ import annotations
 
 import threading
@@ -37,10 +38,10 @@ class CountingProxy:
                         proxy.requests.append((self.path, 0, 404))
                     return
                 with client.stream("GET", proxy.upstream + self.path, headers=headers) as r:
-                    body = b"".join(r.iter_raw())   # as the service sent it (compressed or not)
+                    body = b"".join(r.iter_raw())  # as the service sent it (compressed or not)
                     status, resp_headers = r.status_code, r.headers.multi_items()
-                if "content-encoding" not in r.headers:   # a server that writes its own fixed URL into
-                    body = body.replace(proxy.upstream.encode(), proxy.base.encode())   # links: keep clients here
+                if "content-encoding" not in r.headers:  # a server that writes its own fixed URL into
+                    body = body.replace(proxy.upstream.encode(), proxy.base.encode())  # links: keep clients here
                 with proxy.lock:
                     proxy.requests.append((self.path, len(body), status))
                 self.send_response(status)

@@ -1,4 +1,5 @@
 """In-process lookup against PostGIS and shapely, on the same polygons (read from the database)."""
+
 from __future__ import annotations
 
 import time
@@ -59,10 +60,14 @@ def run(url: str, index_dir, repeat: int = 20) -> dict:
     b_dis = [i for i, (a, b) in enumerate(zip(b_idx, b_pg)) if a != b]
     ties = sum(idx.on_boundary(blon[i], blat[i]) for i in b_dis)
     return {
-        "points": n, "index_points_per_s": n / best, "index_median_points_per_s": n / median,
-        "postgis_points_per_s": n / pg_s, "shapely_best_points_per_s": n / sh_best,
+        "points": n,
+        "index_points_per_s": n / best,
+        "index_median_points_per_s": n / median,
+        "postgis_points_per_s": n / pg_s,
+        "shapely_best_points_per_s": n / sh_best,
         "disagreements_vs_postgis": disagree_pg,
         "shapely_vs_postgis": int(sum(a != b for a, b in zip(codes[sh_got], pg_codes))),
-        "near_boundary_points": blon.size, "near_boundary_disagreements": len(b_dis) - ties,
+        "near_boundary_points": blon.size,
+        "near_boundary_disagreements": len(b_dis) - ties,
         "near_boundary_ties": ties,
     }

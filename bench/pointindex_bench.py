@@ -6,6 +6,7 @@ Points: 100,000 inside communes (random commune, rejection sampling in its
 bbox) + 10,000 at sea, shuffled.  Every function is importable so that
 ``make bench`` (or a notebook) can call :func:`run` directly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,7 @@ def load_communes(source_dir) -> list[tuple[str, object]]:
     items = []
     for f in sorted(Path(source_dir).glob("json/geojson/*/wards/*.geojson")):
         for feat in json.loads(f.read_text(encoding="utf-8"))["features"]:
-            items.append((feat["properties"]["code"],
-                          shapely.from_geojson(json.dumps(feat["geometry"]))))
+            items.append((feat["properties"]["code"], shapely.from_geojson(json.dumps(feat["geometry"]))))
     items.sort(key=lambda item: item[0])
     return items
 
@@ -133,13 +133,18 @@ print(json.dumps(dict(import_s=t_import, load_s=t_load, first_lookup_s=t_first,
     rss_after_import_mb=r0, rss_after_load_mb=r1, rss_after_1M_random_mb=rss(),
     index_mb=idx.nbytes / 1e6)))
 """
-    out = subprocess.run([sys.executable, "-c", code], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run(source_dir=DEFAULT_SOURCE, index_dir="/tmp/vngeo-pointindex-bench",
-        rebuild=False, n_inside=100_000, n_sea=10_000, repeat=50) -> dict:
+def run(
+    source_dir=DEFAULT_SOURCE,
+    index_dir="/tmp/vngeo-pointindex-bench",
+    rebuild=False,
+    n_inside=100_000,
+    n_sea=10_000,
+    repeat=50,
+) -> dict:
     import numba
 
     t = time.perf_counter()
@@ -161,22 +166,26 @@ def run(source_dir=DEFAULT_SOURCE, index_dir="/tmp/vngeo-pointindex-bench",
 
     rows = []
     idx.lookup(lon, lat)  # warm-up: page in the arrays
-    rows.append((f"pointindex ({res['threads']} threads)",
-                 *timed(idx.lookup, lon, lat, True, repeat=repeat)))
+    rows.append((f"pointindex ({res['threads']} threads)", *timed(idx.lookup, lon, lat, True, repeat=repeat)))
     rows.append(("pointindex (1 thread)", *timed(idx.lookup, lon, lat, False, repeat=repeat)))
     tree = shapely.STRtree(geoms)
-    rows.append(("shapely STRtree.query within",
-                 *timed(strtree_within, tree, lon, lat, repeat=1)))
+    rows.append(("shapely STRtree.query within", *timed(strtree_within, tree, lon, lat, repeat=1)))
     shapely.prepare(geoms)
-    rows.append(("shapely prepared + points STRtree",
-                 *timed(prepared_points_tree, geoms, lon, lat, repeat=1)))
+    rows.append(("shapely prepared + points STRtree", *timed(prepared_points_tree, geoms, lon, lat, repeat=1)))
 
     base = rows[0][1]
     res["points"] = n
-    res["methods"] = [dict(method=name, seconds=best, points_per_s=n / best,
-                           median_points_per_s=n / median, slower_than_index=best / base,
-                           disagreements_vs_covers=int((got != truth).sum()))
-                      for name, best, median, got in rows]
+    res["methods"] = [
+        dict(
+            method=name,
+            seconds=best,
+            points_per_s=n / best,
+            median_points_per_s=n / median,
+            slower_than_index=best / base,
+            disagreements_vs_covers=int((got != truth).sum()),
+        )
+        for name, best, median, got in rows
+    ]
     return res
 
 
@@ -185,21 +194,29 @@ def print_report(res: dict) -> None:
     if "build_s" in res:
         print(f"build: {res['build_s']:.1f} s")
     ld = res["load"]
-    print(f"fresh process: import {ld['import_s']:.2f} s, load {ld['load_s'] * 1e3:.1f} ms, "
-          f"first lookups (numba cache) {ld['first_lookup_s']:.2f} s; index arrays "
-          f"{ld['index_mb']:.0f} MB")
-    for label, key in (("after import", "rss_after_import_mb"), ("after load", "rss_after_load_mb"),
-                       ("after 1M random lookups", "rss_after_1M_random_mb")):
+    print(
+        f"fresh process: import {ld['import_s']:.2f} s, load {ld['load_s'] * 1e3:.1f} ms, "
+        f"first lookups (numba cache) {ld['first_lookup_s']:.2f} s; index arrays "
+        f"{ld['index_mb']:.0f} MB"
+    )
+    for label, key in (
+        ("after import", "rss_after_import_mb"),
+        ("after load", "rss_after_load_mb"),
+        ("after 1M random lookups", "rss_after_1M_random_mb"),
+    ):
         anon, file = ld[key]
         print(f"  RSS {label:24} private {anon:6.0f} MB   shared file pages {file:6.0f} MB")
-    print(f"{'method':36} {'best s':>8} {'best pts/s':>13} {'median pts/s':>13} "
-          f"{'x slower':>9} {'disagree':>9}")
+    print(f"{'method':36} {'best s':>8} {'best pts/s':>13} {'median pts/s':>13} {'x slower':>9} {'disagree':>9}")
     for m in res["methods"]:
-        print(f"{m['method']:36} {m['seconds']:8.4f} {m['points_per_s']:13,.0f} "
-              f"{m['median_points_per_s']:13,.0f} {m['slower_than_index']:9.1f} "
-              f"{m['disagreements_vs_covers']:9d}")
-    print("disagree = answers differing from shapely covers (lowest covering polygon); "
-          "'within' excludes boundary points by definition")
+        print(
+            f"{m['method']:36} {m['seconds']:8.4f} {m['points_per_s']:13,.0f} "
+            f"{m['median_points_per_s']:13,.0f} {m['slower_than_index']:9.1f} "
+            f"{m['disagreements_vs_covers']:9d}"
+        )
+    print(
+        "disagree = answers differing from shapely covers (lowest covering polygon); "
+        "'within' excludes boundary points by definition"
+    )
 
 
 def main(argv=None):

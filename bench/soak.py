@@ -1,6 +1,7 @@
 """make soak: single lookups for SOAK_SECONDS (default 300) at 80% of the peak rate measured just before,
 on the service as `vngeo serve` runs it (2 workers, uvloop, httptools). Prints the rate, p50/p99,
 errors and the workers' resident memory at the start and the end (and every 30 s between)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,11 @@ CONNECTIONS = 8
 
 
 def workers_rss_mib(pid: int) -> float:
-    kids = [k for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()] or [str(pid)]  # not the resource tracker
+    kids = [
+        k
+        for k in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()
+    ] or [str(pid)]  # not the resource tracker
     total = 0
     for k in kids:
         for line in Path(f"/proc/{k}/status").read_text().splitlines():
@@ -34,10 +38,24 @@ def paced_wrk(base: str, paths: list[str], delay_p: float, seconds: int) -> dict
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths) + "\n")
     try:
-        out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-                              "-s", str(ROOT / "bench" / "paths.lua"), base],
-                             env={**os.environ, "WRK_PATHS": f.name, "WRK_DELAY_P": f"{delay_p:.4f}"},
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{seconds}s",
+                "--latency",
+                "--timeout",
+                "5s",
+                "-s",
+                str(ROOT / "bench" / "paths.lua"),
+                base,
+            ],
+            env={**os.environ, "WRK_PATHS": f.name, "WRK_DELAY_P": f"{delay_p:.4f}"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(f.name)
     res = json.loads(next(line[5:] for line in out.splitlines() if line.startswith("JSON ")))
@@ -68,9 +86,11 @@ def main() -> None:
         peak = wrk(svc.base, paths, CONNECTIONS, 15)
         fraction = float(os.environ.get("SOAK_FRACTION", "0.8"))
         target = fraction * peak["rps"]
-        print(f"peak single lookups: {peak['rps']:,.0f}/s (closed loop, p50 {peak['p50_ms']:.2f} ms, "
-              f"p99 {peak['p99_ms']:.2f} ms); "
-              f"soak at {fraction:.0%}: {target:,.0f}/s for {seconds} s")
+        print(
+            f"peak single lookups: {peak['rps']:,.0f}/s (closed loop, p50 {peak['p50_ms']:.2f} ms, "
+            f"p99 {peak['p99_ms']:.2f} ms); "
+            f"soak at {fraction:.0%}: {target:,.0f}/s for {seconds} s"
+        )
         delay_p = calibrate(svc.base, paths, target)
         samples = [(0, workers_rss_mib(svc.proc.pid))]
         done = threading.Event()
@@ -88,12 +108,20 @@ def main() -> None:
     finally:
         svc.close()
     start, end = samples[0][1], samples[-1][1]
-    print(f"served {res['requests']:,} requests in {res['seconds']:.0f} s = {res['rps']:,.0f}/s "
-          f"({CONNECTIONS} connections, pause probability {res['delay_p']:.3f}), errors {res['errors']} (non-2xx {res['non2xx']})")
-    print(f"latency p50 {res['p50_ms']:.2f} ms, p99 {res['p99_ms']:.2f} ms, p99.9 {res['p999_ms']:.2f} ms, "
-          f"max {res['max_ms']:.1f} ms  -> {'MET' if res['p99_ms'] < TARGET_P99_MS else 'MISS'} p99 < {TARGET_P99_MS:g} ms")
-    print(f"workers RSS: start {start:.0f} MiB, end {end:.0f} MiB ({end - start:+.0f} MiB); "
-          "trajectory " + ", ".join(f"{t}s {m:.0f}" for t, m in samples))
+    print(
+        f"served {res['requests']:,} requests in {res['seconds']:.0f} s = {res['rps']:,.0f}/s "
+        f"({CONNECTIONS} connections, pause probability {res['delay_p']:.3f}), errors {res['errors']} (non-2xx "
+        f"{res['non2xx']})"
+    )
+    print(
+        f"latency p50 {res['p50_ms']:.2f} ms, p99 {res['p99_ms']:.2f} ms, p99.9 {res['p999_ms']:.2f} ms, "
+        f"max {res['max_ms']:.1f} ms  -> {'MET' if res['p99_ms'] < TARGET_P99_MS else 'MISS'} p99 < "
+        f"{TARGET_P99_MS:g} ms"
+    )
+    print(
+        f"workers RSS: start {start:.0f} MiB, end {end:.0f} MiB ({end - start:+.0f} MiB); "
+        "trajectory " + ", ".join(f"{t}s {m:.0f}" for t, m in samples)
+    )
     if res["errors"]:
         raise SystemExit("soak: errors")
 

@@ -2,6 +2,7 @@
 Hồ Chí Minh City, tile sizes, sliver area between neighbours at z6 and z10, and the size of the
 whole-country province GeoJSON for z5. `python -m bench.tiles_bench` prints them; `make bench`
 may call run() and print_report()."""
+
 from __future__ import annotations
 
 import statistics
@@ -14,7 +15,7 @@ from bench.http_bench import Server, wrk
 from bench.slivers import land_in_tile, sliver_area, tile_bbox
 
 CITIES = {"Hà Nội": (105.8522, 21.0288), "Hồ Chí Minh": (106.7009, 10.7769)}
-ZOOMS = {6: 0, 10: 1, 14: 2}   # zoom -> radius of the block of tiles around each city centre
+ZOOMS = {6: 0, 10: 1, 14: 2}  # zoom -> radius of the block of tiles around each city centre
 TARGETS = {"z10_median_kb": 100, "z6_max_kb": 300, "provinces_z5_mb": 1.0}
 
 
@@ -45,7 +46,7 @@ def throughput(port: int, cache: bool, seconds: int = 10, connections: int = 8) 
             paths = tile_paths(z)
             with httpx.Client(base_url=srv.base, timeout=60) as c:
                 for p in paths:
-                    c.get(p)   # warm: the pool, the power counts, and (cache on) the tiles
+                    c.get(p)  # warm: the pool, the power counts, and (cache on) the tiles
             out[z] = wrk(srv.base, paths, connections, seconds)
     finally:
         srv.close()
@@ -63,8 +64,9 @@ def sizes(base: str) -> dict:
                 kb = [len(r.content) / 1024 for _, r in got]
                 res[z] = {"tiles": len(kb), "median_kb": round(statistics.median(kb), 1), "max_kb": round(max(kb), 1)}
             level = [(z + 1, 2 * x + dx, 2 * y + dy) for (_, x, y), _ in got for dx in (0, 1) for dy in (0, 1)]
-        res["provinces_z5_geojson_mb"] = round(len(c.get("/v1/layers/provinces.geojson",
-                                                         params={"simplify": "5"}).content) / 1e6, 3)
+        res["provinces_z5_geojson_mb"] = round(
+            len(c.get("/v1/layers/provinces.geojson", params={"simplify": "5"}).content) / 1e6, 3
+        )
     return res
 
 
@@ -77,14 +79,17 @@ def slivers(base: str) -> dict:
             for city, (lon, lat) in CITIES.items():
                 x, y = tile_of(lon, lat, z)
                 full = c.get("/v1/layers/communes.geojson", params={"bbox": tile_bbox(z, x, y)}).json()
-                out[f"z{z} {city}"] = sliver_area(c.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt").content, "communes",
-                                                 land_in_tile(full, z, x, y))
+                out[f"z{z} {city}"] = sliver_area(
+                    c.get(f"/v1/tiles/communes/{z}/{x}/{y}.mvt").content, "communes", land_in_tile(full, z, x, y)
+                )
     return out
 
 
 def run(port: int = 8781, seconds: int = 10) -> dict:
-    res = {"cold": throughput(port, cache=False, seconds=seconds),
-           "cached": throughput(port + 1, cache=True, seconds=seconds)}
+    res = {
+        "cold": throughput(port, cache=False, seconds=seconds),
+        "cached": throughput(port + 1, cache=True, seconds=seconds),
+    }
     srv = TileServer(port + 2, cache=True)
     try:
         res["sizes"], res["slivers"] = sizes(srv.base), slivers(srv.base)
@@ -97,15 +102,21 @@ def print_report(res: dict) -> None:
     print("\n== vector tiles (communes; 2 workers; wrk 8 connections)")
     for z in ZOOMS:
         cold, hot = res["cold"][z], res["cached"][z]
-        print(f"  z{z:<2} cold {cold['rps']:8.1f} req/s p99 {cold['p99_ms']:7.1f} ms | cached {hot['rps']:8.1f} req/s "
-              f"p99 {hot['p99_ms']:6.1f} ms | x{hot['rps'] / cold['rps']:.0f} | errors {cold['errors']}/{hot['errors']}")
+        print(
+            f"  z{z:<2} cold {cold['rps']:8.1f} req/s p99 {cold['p99_ms']:7.1f} ms | cached {hot['rps']:8.1f} req/s "
+            f"p99 {hot['p99_ms']:6.1f} ms | x{hot['rps'] / cold['rps']:.0f} | errors {cold['errors']}/{hot['errors']}"
+        )
     sz = res["sizes"]
-    print(f"  z6: {sz[6]['tiles']} tiles, max {sz[6]['max_kb']} KB (target < {TARGETS['z6_max_kb']}); "
-          f"z10: {sz[10]['tiles']} tiles, median {sz[10]['median_kb']} KB (target < {TARGETS['z10_median_kb']})")
+    print(
+        f"  z6: {sz[6]['tiles']} tiles, max {sz[6]['max_kb']} KB (target < {TARGETS['z6_max_kb']}); "
+        f"z10: {sz[10]['tiles']} tiles, median {sz[10]['median_kb']} KB (target < {TARGETS['z10_median_kb']})"
+    )
     print(f"  provinces GeoJSON simplified for z5: {sz['provinces_z5_geojson_mb']} MB (target < 1)")
     for k, s in res["slivers"].items():
-        print(f"  slivers {k}: overlap {s['overlap']} / crack {s['crack']} units² (rounding to the grid); "
-              f"beyond tile precision: {s['overlap_beyond_precision']} / {s['crack_beyond_precision']}")
+        print(
+            f"  slivers {k}: overlap {s['overlap']} / crack {s['crack']} units² (rounding to the grid); "
+            f"beyond tile precision: {s['overlap_beyond_precision']} / {s['crack_beyond_precision']}"
+        )
 
 
 if __name__ == "__main__":

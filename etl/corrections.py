@@ -1,4 +1,5 @@
 """Cited corrections of known source errors (data/corrections/*.toml), applied as data, reported."""
+
 from __future__ import annotations
 
 import tomllib
@@ -25,7 +26,9 @@ def read_corrections(folder: Path = FOLDER) -> list[dict]:
             if missing:
                 raise CorrectionError(f"{where}: missing {', '.join(missing)}")
             if rec["dataset"] not in DATASETS or rec["action"] not in ACTIONS:
-                raise CorrectionError(f"{where}: dataset must be one of {sorted(DATASETS)}, action one of {sorted(ACTIONS)}")
+                raise CorrectionError(
+                    f"{where}: dataset must be one of {sorted(DATASETS)}, action one of {sorted(ACTIONS)}"
+                )
             if rec["action"] == "set" and "to" not in rec:
                 raise CorrectionError(f"{where}: action 'set' needs a 'to' value")
             if rec["id"] in seen:

@@ -2,6 +2,7 @@
 
 A unit is stored once per version: a version lasts while its type, name and parent stay the same.
 Retyping 12 communes therefore adds 12 versions, not a copy of the country."""
+
 from __future__ import annotations
 
 import tomllib
@@ -10,9 +11,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from etl.normalize import TYPE_EN, full_name, unit_record
+from geodata.dates import REFORM_DAY  # defined once
 from geodata.text import fold, nfc
 
-from geodata.dates import REFORM_DAY  # defined once
 VERSIONED = ("type", "name", "parent_code")  # a change in these starts a new version
 CHANGE_KINDS = {"retype", "rename", "merge", "create", "dissolve"}
 
@@ -34,8 +35,16 @@ class AmendmentError(ValueError):
 
 def read_generations(path: Path) -> list[Generation]:
     rows = tomllib.loads(path.read_text(encoding="utf-8"))["generation"]
-    return [Generation(id=r["id"], valid_from=date.fromisoformat(r["valid_from"]) if r["valid_from"] else None,
-                       name=r["name"], legal_basis=r["legal_basis"], source=r["source"]) for r in rows]
+    return [
+        Generation(
+            id=r["id"],
+            valid_from=date.fromisoformat(r["valid_from"]) if r["valid_from"] else None,
+            name=r["name"],
+            legal_basis=r["legal_basis"],
+            source=r["source"],
+        )
+        for r in rows
+    ]
 
 
 def read_amendments(folder: Path) -> list[dict]:
@@ -62,11 +71,19 @@ def read_amendments(folder: Path) -> list[dict]:
                         raise AmendmentError(f"{where}: missing {key}")
                 if change["change"] not in CHANGE_KINDS:
                     raise AmendmentError(f"{where}: unknown change {change['change']!r}")
-                records.append({
-                    **change, "instrument": ins["id"], "title_vi": ins.get("title_vi"),
-                    "signed": ins["signed"].isoformat() if ins.get("signed") else None,
-                    "effective": ins["effective"].isoformat(), "effective_date": ins["effective"],
-                    "sources": list(ins["sources"]), "confidence": ins.get("confidence"), "where": where})
+                records.append(
+                    {
+                        **change,
+                        "instrument": ins["id"],
+                        "title_vi": ins.get("title_vi"),
+                        "signed": ins["signed"].isoformat() if ins.get("signed") else None,
+                        "effective": ins["effective"].isoformat(),
+                        "effective_date": ins["effective"],
+                        "sources": list(ins["sources"]),
+                        "confidence": ins.get("confidence"),
+                        "where": where,
+                    }
+                )
     return sorted(records, key=lambda r: (r["effective_date"], r["instrument"], r["code"]))
 
 
@@ -78,9 +95,16 @@ def apply_amendment(state: dict, rec: dict) -> None:
         if key in state:
             raise AmendmentError(f"{rec['where']}: create {rec['code']}, which already exists")
         name = nfc(after["name"]).split(" ", len(full_name(after["type"], "").split()) - 1)[-1]
-        state[key] = {"code": rec["code"], "level": rec["level"], "type": after["type"], "name": name,
-                      "full_name": nfc(after["name"]), "parent_code": after.get("parent_code"),
-                      "name_en": fold(name).title(), "full_name_en": None}
+        state[key] = {
+            "code": rec["code"],
+            "level": rec["level"],
+            "type": after["type"],
+            "name": name,
+            "full_name": nfc(after["name"]),
+            "parent_code": after.get("parent_code"),
+            "name_en": fold(name).title(),
+            "full_name_en": None,
+        }
         return
     if key not in state:
         raise AmendmentError(f"{rec['where']}: code {rec['code']} ({rec['level']}) does not exist then")
@@ -96,7 +120,7 @@ def apply_amendment(state: dict, rec: dict) -> None:
     if after.get("name"):
         prefix = full_name(unit["type"], "")
         stem = nfc(after["name"])
-        unit["name"] = stem[len(prefix):] if stem.startswith(prefix) else stem
+        unit["name"] = stem[len(prefix) :] if stem.startswith(prefix) else stem
     unit["full_name"] = full_name(unit["type"], unit["name"])
     if unit.get("name_en"):
         unit["full_name_en"] = f"{unit['name_en']} {TYPE_EN[unit['type']]}"
@@ -107,9 +131,14 @@ def _state(units: list[dict], notes: list[dict]) -> dict:
     return {(u["level"], u["code"]): unit_record(u, notes) for u in units}
 
 
-def unit_versions(pre_reform: list[dict], reform: list[dict], snapshot: list[dict],
-                  generations: list[Generation], amendments: list[dict],
-                  notes: list[dict]) -> tuple[list[Generation], list[dict]]:
+def unit_versions(
+    pre_reform: list[dict],
+    reform: list[dict],
+    snapshot: list[dict],
+    generations: list[Generation],
+    amendments: list[dict],
+    notes: list[dict],
+) -> tuple[list[Generation], list[dict]]:
     """Return the generations (with amendment-made ones appended) and every unit version.
 
     Each version carries `valid_from` and `valid_to` (exclusive; None = open)."""
@@ -119,10 +148,16 @@ def unit_versions(pre_reform: list[dict], reform: list[dict], snapshot: list[dic
         by_day.setdefault(rec["effective_date"], []).append(rec)
     for day, recs in sorted(by_day.items()):
         instruments = sorted({r["instrument"] for r in recs})
-        gens.append(Generation(
-            id=day.isoformat(), valid_from=day, source="amendments: " + ", ".join(sorted({r["where"].split(" ")[0] for r in recs})),
-            name="; ".join(sorted({r.get("title_vi") or r["instrument"] for r in recs})),
-            legal_basis="; ".join(instruments), changes=recs))
+        gens.append(
+            Generation(
+                id=day.isoformat(),
+                valid_from=day,
+                source="amendments: " + ", ".join(sorted({r["where"].split(" ")[0] for r in recs})),
+                name="; ".join(sorted({r.get("title_vi") or r["instrument"] for r in recs})),
+                legal_basis="; ".join(instruments),
+                changes=recs,
+            )
+        )
     for g, nxt in zip(gens, gens[1:]):
         g.valid_to = nxt.valid_from - timedelta(days=1)
 
@@ -132,8 +167,9 @@ def unit_versions(pre_reform: list[dict], reform: list[dict], snapshot: list[dic
     for key, unit in states[1].items():
         newer = snap.get(key)
         if newer and unit["name"] != newer["name"] and fold(unit["name"]) == fold(newer["name"]):
-            unit.update(name=newer["name"], full_name=full_name(unit["type"], newer["name"]),
-                        search_key=newer["search_key"])
+            unit.update(
+                name=newer["name"], full_name=full_name(unit["type"], newer["name"]), search_key=newer["search_key"]
+            )
         if newer and unit.get("full_name_en") != newer.get("full_name_en") and unit["type"] == newer["type"]:
             unit.update(name_en=newer["name_en"], full_name_en=newer["full_name_en"])
     state = snap

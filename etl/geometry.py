@@ -1,4 +1,5 @@
 """Geometry checks and figures: repair, orientation, ellipsoidal area, label point."""
+
 from __future__ import annotations
 
 import orjson

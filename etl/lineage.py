@@ -7,6 +7,7 @@ stage:   store the old centres, measure every candidate edge in PostGIS (old cen
          from their communes', add the later changes (retyped, renamed) of every new unit;
 report:  the lineage section of the quality report.
 Edges join unit versions (geo_stage.units.id), never codes: the reform reused codes."""
+
 from __future__ import annotations
 
 import time
@@ -20,7 +21,7 @@ from etl.lineage_vau import read_vau
 from geodata.dates import REFORM_DAY
 
 TABLES = ("legacy_centres", "lineage_edges")
-REFORM = REFORM_DAY.isoformat()   # the reform generation's id (etl/generations.toml)
+REFORM = REFORM_DAY.isoformat()  # the reform generation's id (etl/generations.toml)
 
 
 def prepare(settings, src, prep) -> dict:
@@ -30,10 +31,15 @@ def prepare(settings, src, prep) -> dict:
     preds = m.match_provinces(vau.provinces)
     m.match_communes(preds, vau)
     if len(m.old["commune"]) != 10_035 or len(m.new["commune"]) != 3_321:
-        raise ValueError(f"lineage: expected 10,035 old and 3,321 new communes, got "
-                         f"{len(m.old['commune'])} and {len(m.new['commune'])}")
-    ids = {(r["generation_from"] == "pre-2025", r["level"], r["code"]): r["id"]
-           for r in prep["rows"] if r["generation_from"] in ("pre-2025", REFORM)}
+        raise ValueError(
+            f"lineage: expected 10,035 old and 3,321 new communes, got "
+            f"{len(m.old['commune'])} and {len(m.new['commune'])}"
+        )
+    ids = {
+        (r["generation_from"] == "pre-2025", r["level"], r["code"]): r["id"]
+        for r in prep["rows"]
+        if r["generation_from"] in ("pre-2025", REFORM)
+    }
     return {"vau": vau, "matcher": m, "ids": ids, "seconds": round(time.monotonic() - t0, 1)}
 
 
@@ -145,9 +151,20 @@ def _district_edges(m: Matcher, edges: list[dict]) -> list[dict]:
     for dcode, news in by_district.items():
         whole = len(news) == 1 and whole_communes[dcode]
         for new, d in news.items():
-            out.append({"old": ("district", dcode), "new": new, "sources": d["sources"], "part": d["part"],
-                        "distance": None, "suspect": None, "decision": None, "evidence": None,
-                        "kind": "whole" if whole and not d["part"] else "part", "is_default": False})
+            out.append(
+                {
+                    "old": ("district", dcode),
+                    "new": new,
+                    "sources": d["sources"],
+                    "part": d["part"],
+                    "distance": None,
+                    "suspect": None,
+                    "decision": None,
+                    "evidence": None,
+                    "kind": "whole" if whole and not d["part"] else "part",
+                    "is_default": False,
+                }
+            )
     return out
 
 
@@ -169,8 +186,23 @@ def _later_changes(prep: dict) -> list[tuple]:
             rec = next((c for c in g.changes if c["code"] == code and c["level"] == level), None)
             instrument = rec["instrument"] if rec else g.legal_basis
             source = "amendments" if rec else "unit_lists"
-            out.append((a["id"], b["id"], kind, level, [source], 1, True, None, None, None, b["valid"][0], instrument,
-                        f"{source}: {instrument}"))
+            out.append(
+                (
+                    a["id"],
+                    b["id"],
+                    kind,
+                    level,
+                    [source],
+                    1,
+                    True,
+                    None,
+                    None,
+                    None,
+                    b["valid"][0],
+                    instrument,
+                    f"{source}: {instrument}",
+                )
+            )
     return out
 
 
@@ -179,7 +211,7 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     m: Matcher = data["matcher"]
     _stage_centres(conn, data)
     centre_in = _centre_in(conn, data)
-    support = defaultdict(set)   # where the package and the old centre put an old commune: where to look
+    support = defaultdict(set)  # where the package and the old centre put an old commune: where to look
     for c in m.cands.values():
         if "vietnamadminunits" in c.sources and c.old[0] == "commune":
             support[c.old].add(c.new[1])
@@ -198,7 +230,7 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     missing = [("commune", code) for code in m.old["commune"] if ("commune", code) not in mapped]
     extra, notes5 = fallback(missing, centre_in)
     edges += extra
-    named = defaultdict(set)   # new commune -> old communes its texts name
+    named = defaultdict(set)  # new commune -> old communes its texts name
     for c in cands:
         if c.old[0] == "commune" and c.sources & {"map_text", "map_detail"}:
             named[c.new].add(c.old[1])
@@ -211,18 +243,37 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
     per_old = defaultdict(int)
     for e in edges:
         per_old[e["old"]] += 1
-    split_one = [{"old": e["old"][1], "new": e["new"][1]} for e in edges
-                 if e["old"][0] == "commune" and e["part"] and per_old[e["old"]] == 1]
+    split_one = [
+        {"old": e["old"][1], "new": e["new"][1]}
+        for e in edges
+        if e["old"][0] == "commune" and e["part"] and per_old[e["old"]] == 1
+    ]
     edges = [e for e in edges if e["old"][0] != "district"] + _district_edges(m, edges)
     data.update(disagreements=notes + disagreements + notes5, split_marked_one_successor=split_one)
     reform = next(g for g in prep["generations"] if g.id == REFORM)
-    rows = [(_old_id(data, e["old"]), _new_id(data, e["new"]), e["kind"], e["old"][0], sorted(e["sources"]),
-             signals(e["sources"]), e["is_default"], e["distance"], e["suspect"], e["decision"],
-             reform.valid_from, reform.legal_basis, e["evidence"]) for e in edges]
+    rows = [
+        (
+            _old_id(data, e["old"]),
+            _new_id(data, e["new"]),
+            e["kind"],
+            e["old"][0],
+            sorted(e["sources"]),
+            signals(e["sources"]),
+            e["is_default"],
+            e["distance"],
+            e["suspect"],
+            e["decision"],
+            reform.valid_from,
+            reform.legal_basis,
+            e["evidence"],
+        )
+        for e in edges
+    ]
     rows += _later_changes(prep)
     with conn.cursor().copy(
-            "COPY geo_stage.lineage_edges (old_unit_id, new_unit_id, kind, old_level, sources, signals, is_default, "
-            "centre_distance_m, suspect, decision, effective, instrument, evidence) FROM STDIN") as copy:
+        "COPY geo_stage.lineage_edges (old_unit_id, new_unit_id, kind, old_level, sources, signals, is_default, "
+        "centre_distance_m, suspect, decision, effective, instrument, evidence) FROM STDIN"
+    ) as copy:
         for r in rows:
             copy.write_row(r)
     conn.execute("ANALYZE geo_stage.lineage_edges")
@@ -239,10 +290,12 @@ ORDER BY u.level, u.code"""
 NO_PREDECESSOR = """SELECT u.level, u.code, u.full_name FROM {s}.units u
 WHERE u.generation_from = %s AND NOT EXISTS (SELECT 1 FROM {s}.lineage_edges e WHERE e.new_unit_id = u.id)
 ORDER BY u.level, u.code"""
-SUSPECTS = """SELECT o.level, o.code, o.full_name, n.code, n.full_name, e.kind, e.sources, e.centre_distance_m, e.suspect
+SUSPECTS = """SELECT o.level, o.code, o.full_name, n.code, n.full_name, e.kind, e.sources, e.centre_distance_m,
+    e.suspect
 FROM {s}.lineage_edges e JOIN {s}.units o ON o.id = e.old_unit_id JOIN {s}.units n ON n.id = e.new_unit_id
 WHERE e.suspect IS NOT NULL ORDER BY e.centre_distance_m DESC NULLS LAST"""
-WITH_SUCCESSOR = """SELECT count(DISTINCT e.old_unit_id) FROM {s}.lineage_edges e JOIN {s}.units o ON o.id = e.old_unit_id
+WITH_SUCCESSOR = """SELECT count(DISTINCT e.old_unit_id) FROM {s}.lineage_edges e JOIN {s}.units o ON o.id =
+    e.old_unit_id
 WHERE o.level = 'commune' AND o.generation_from = 'pre-2025'"""
 
 
@@ -254,11 +307,22 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
     by_signals = defaultdict(dict)
     for lvl, k, n in q(BY_SIGNALS):
         by_signals[lvl][str(k)] = n
-    no_succ = [{"level": l, "code": c, "name": n} for l, c, n in q(NO_SUCCESSOR)]
-    no_pred = [{"level": l, "code": c, "name": n} for l, c, n in q(NO_PREDECESSOR, REFORM)]
-    suspects = [{"level": l, "old": oc, "old_name": on, "new": nc, "new_name": nn, "kind": k, "sources": s,
-                 "distance_m": None if d is None else round(d), "why": why}
-                for l, oc, on, nc, nn, k, s, d, why in q(SUSPECTS)]
+    no_succ = [{"level": lvl, "code": c, "name": n} for lvl, c, n in q(NO_SUCCESSOR)]
+    no_pred = [{"level": lvl, "code": c, "name": n} for lvl, c, n in q(NO_PREDECESSOR, REFORM)]
+    suspects = [
+        {
+            "level": lvl,
+            "old": oc,
+            "old_name": on,
+            "new": nc,
+            "new_name": nn,
+            "kind": k,
+            "sources": s,
+            "distance_m": None if d is None else round(d),
+            "why": why,
+        }
+        for lvl, oc, on, nc, nn, k, s, d, why in q(SUSPECTS)
+    ]
     with_succ = q(WITH_SUCCESSOR)[0][0]
     dis = data.get("disagreements", [])
     by_rule = defaultdict(int)
@@ -271,10 +335,10 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
     far = sum(c["distance_m"] > MOVE_M for c in centres)
     summary = [
         f"lineage: old communes with a successor {with_succ:,} of {len(m.old['commune']):,}",
-        "  edges by kind: " + "; ".join(f"{lvl} " + ", ".join(f"{k} {n:,}" for k, n in ks.items())
-                                       for lvl, ks in by_kind.items()),
-        "  merger edges by signals (text, vietnamadminunits, geometry): " + "; ".join(
-            f"{lvl} " + ", ".join(f"{k}: {n:,}" for k, n in ks.items()) for lvl, ks in by_signals.items())
+        "  edges by kind: "
+        + "; ".join(f"{lvl} " + ", ".join(f"{k} {n:,}" for k, n in ks.items()) for lvl, ks in by_kind.items()),
+        "  merger edges by signals (text, vietnamadminunits, geometry): "
+        + "; ".join(f"{lvl} " + ", ".join(f"{k}: {n:,}" for k, n in ks.items()) for lvl, ks in by_signals.items())
         + f" (2+ signals: {two_plus:,})",
         f"  disagreements: {len(dis)} (" + ", ".join(f"{k} {n}" for k, n in sorted(by_rule.items())) + ")",
         f"  suspect edges (geometric check): {len(suspects)}; old units without successor: {len(no_succ)}; "
@@ -285,20 +349,32 @@ def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
     return {
         "summary": summary,
         "thresholds_m": {"geometry_supports": NEAR_M, "suspect": FAR_M},
-        "old_communes_with_successor": with_succ, "old_communes": len(m.old["commune"]),
-        "edges_by_kind": by_kind, "merger_edges_by_signals": by_signals, "edges_with_2plus_signals": two_plus,
+        "old_communes_with_successor": with_succ,
+        "old_communes": len(m.old["commune"]),
+        "edges_by_kind": by_kind,
+        "merger_edges_by_signals": by_signals,
+        "edges_with_2plus_signals": two_plus,
         "disagreements": {"count": len(dis), "by_decision": dict(by_rule), "list": dis},
         "disagreements_with_package": {
             "note": "every edge where vietnamadminunits and the official texts differ, and how it was decided",
-            "list": [d for d in dis if d["rule"] in ("R2", "R3") or "vietnamadminunits" in d["decision"]]},
-        "centres_outside_successors": {"count": len(centres), "moved": moved, "withheld": len(centres) - moved,
-                                       "more_than_5_km": far, "list": centres},
+            "list": [d for d in dis if d["rule"] in ("R2", "R3") or "vietnamadminunits" in d["decision"]],
+        },
+        "centres_outside_successors": {
+            "count": len(centres),
+            "moved": moved,
+            "withheld": len(centres) - moved,
+            "more_than_5_km": far,
+            "list": centres,
+        },
         "suspect_edges": {"count": len(suspects), "list": suspects},
         "old_units_without_successor": {"count": len(no_succ), "list": no_succ},
         "new_units_without_predecessor": {"count": len(no_pred), "list": no_pred},
         "split_marked_in_text_with_one_successor": data.get("split_marked_one_successor", []),
         "text_names_not_matched": {"count": len(m.unmatched), "list": m.unmatched},
         "text_names_matched_by_spelling_similarity": m.fuzzy,
-        "sources": {"vietnamadminunits": data["vau"].version, "vietnamadminunits_unresolved_keys": data["vau"].unresolved},
+        "sources": {
+            "vietnamadminunits": data["vau"].version,
+            "vietnamadminunits_unresolved_keys": data["vau"].unresolved,
+        },
         "seconds": {"prepare": data["seconds"], "stage": data.get("stage_seconds")},
     }

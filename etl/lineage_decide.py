@@ -27,12 +27,13 @@ without "part" (một phần, phần còn lại), else the one that kept the old
 vietnamadminunits' default, else the one containing the old centre (a centre outside all successors
 decides nothing), else the best supported. Each default says which of these chose it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
 
-NEAR_M = 2_000      # centre this close to the polygon: geometry supports the edge
-FAR_M = 10_000      # centre farther than this: the edge is suspect (vietnamadminunits-only: rejected)
+NEAR_M = 2_000  # centre this close to the polygon: geometry supports the edge
+FAR_M = 10_000  # centre farther than this: the edge is suspect (vietnamadminunits-only: rejected)
 TEXT = {"map_text", "map_detail"}
 VAU = "vietnamadminunits"
 
@@ -53,19 +54,27 @@ def resolve_groups(cands: list, dist: dict) -> list[dict]:
             groups[c.group].append(c)
     notes, drop = [], set()
     for alts in groups.values():
+
         def score(c):
             d = dist.get((c.old, c.new))
             return (len(c.sources - TEXT), -(d if d is not None else 1e12))
+
         best = max(alts, key=score)
         for c in alts:
             if c is not best:
                 drop.add(id(c))
         if len(alts) < 2:
             continue
-        notes.append({"rule": "R4", "old": best.old[1], "new": best.new[1],
-                      "alternatives": sorted(c.old[1] for c in alts if c is not best),
-                      "decision": f"ambiguous name: kept old {best.old[1]} (centre {_km(dist.get((best.old, best.new)))} "
-                                  f"from the polygon), dropped {len(alts) - 1} same-named unit(s)"})
+        notes.append(
+            {
+                "rule": "R4",
+                "old": best.old[1],
+                "new": best.new[1],
+                "alternatives": sorted(c.old[1] for c in alts if c is not best),
+                "decision": f"ambiguous name: kept old {best.old[1]} (centre {_km(dist.get((best.old, best.new)))} "
+                f"from the polygon), dropped {len(alts) - 1} same-named unit(s)",
+            }
+        )
     cands[:] = [c for c in cands if id(c) not in drop]
     return notes
 
@@ -73,7 +82,7 @@ def resolve_groups(cands: list, dist: dict) -> list[dict]:
 def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[dict]]:
     """Accepted edges {old, new, sources, part, default, distance, suspect, decision} and the disagreements."""
     edges, disagreements = [], []
-    well_placed = set()   # old units with a text-named successor near their centre
+    well_placed = set()  # old units with a text-named successor near their centre
     for c in cands:
         d = dist.get((c.old, c.new))
         if d is not None and d <= NEAR_M and c.sources & TEXT:
@@ -84,38 +93,74 @@ def decide(cands: list, dist: dict, vau_succ: dict) -> tuple[list[dict], list[di
         if d is not None and d <= NEAR_M:
             sources.add("geometry")
         far = d is not None and d > FAR_M
-        e = {"old": c.old, "new": c.new, "sources": sources, "part": c.part, "default": c.default,
-             "distance": d, "suspect": None, "decision": None, "evidence": "; ".join(sorted(c.evidence)) or None}
+        e = {
+            "old": c.old,
+            "new": c.new,
+            "sources": sources,
+            "part": c.part,
+            "default": c.default,
+            "distance": d,
+            "suspect": None,
+            "decision": None,
+            "evidence": "; ".join(sorted(c.evidence)) or None,
+        }
         text, vau = bool(sources & TEXT), VAU in sources
-        if text and vau:                                     # R1
+        if text and vau:  # R1
             if far:
                 e["suspect"] = f"centre {_km(d)} from the polygon although both sources agree (centre misplaced?)"
-        elif text and far and c.loose and c.old in well_placed:   # R2b
-            disagreements.append({"rule": "R2b", "old": c.old[1], "new": c.new[1], "level": c.old[0],
-                                  "sources": sorted(sources), "distance_m": d,
-                                  "decision": f"R2b rejected: the map text's name matched only without its exact "
-                                              f"spelling, centre {_km(d)} from the polygon, and another text "
-                                              f"places the old unit near its centre (a similarly spelt unit)"})
+        elif text and far and c.loose and c.old in well_placed:  # R2b
+            disagreements.append(
+                {
+                    "rule": "R2b",
+                    "old": c.old[1],
+                    "new": c.new[1],
+                    "level": c.old[0],
+                    "sources": sorted(sources),
+                    "distance_m": d,
+                    "decision": f"R2b rejected: the map text's name matched only without its exact "
+                    f"spelling, centre {_km(d)} from the polygon, and another text "
+                    f"places the old unit near its centre (a similarly spelt unit)",
+                }
+            )
             continue
-        elif text:                                           # R2
+        elif text:  # R2
             if far:
                 e["suspect"] = f"centre {_km(d)} from the polygon; only the map text names this edge"
             elsewhere = vau_succ.get(c.old)
             if c.old[0] == "commune" and elsewhere:
-                e["decision"] = (f"R2 accepted: the official map text names it; vietnamadminunits maps the old unit "
-                                 f"to {', '.join(sorted(elsewhere))}")
-        elif vau:                                            # R3
-            disagreements.append({"rule": "R3", "old": c.old[1], "new": c.new[1], "level": c.old[0],
-                                  "sources": sorted(sources), "distance_m": d,
-                                  "decision": f"R3 rejected: only vietnamadminunits names it, no official text "
-                                              f"does (centre {_km(d)} from the polygon"
-                                              f"{'' if d is None or d > NEAR_M else '; geometry would support it'})"})
+                e["decision"] = (
+                    f"R2 accepted: the official map text names it; vietnamadminunits maps the old unit "
+                    f"to {', '.join(sorted(elsewhere))}"
+                )
+        elif vau:  # R3
+            disagreements.append(
+                {
+                    "rule": "R3",
+                    "old": c.old[1],
+                    "new": c.new[1],
+                    "level": c.old[0],
+                    "sources": sorted(sources),
+                    "distance_m": d,
+                    "decision": f"R3 rejected: only vietnamadminunits names it, no official text "
+                    f"does (centre {_km(d)} from the polygon"
+                    f"{'' if d is None or d > NEAR_M else '; geometry would support it'})",
+                }
+            )
             continue
-        if getattr(c, "variant", None) and not e["decision"]:   # R6: the text spells the old name otherwise
+        if getattr(c, "variant", None) and not e["decision"]:  # R6: the text spells the old name otherwise
             e["decision"] = f"R6 accepted: {c.variant}"
         if e["decision"]:
-            disagreements.append({"rule": e["decision"][:2], "old": c.old[1], "new": c.new[1], "level": c.old[0],
-                                  "sources": sorted(sources), "distance_m": d, "decision": e["decision"]})
+            disagreements.append(
+                {
+                    "rule": e["decision"][:2],
+                    "old": c.old[1],
+                    "new": c.new[1],
+                    "level": c.old[0],
+                    "sources": sorted(sources),
+                    "distance_m": d,
+                    "decision": e["decision"],
+                }
+            )
         edges.append(e)
     return edges, disagreements
 
@@ -126,14 +171,38 @@ def fallback(old_ids_without: list[tuple], centre_in: dict) -> tuple[list[dict],
     for old in old_ids_without:
         new = centre_in.get(old)
         if new is None:
-            notes.append({"rule": "R5", "old": old[1], "new": None, "level": old[0],
-                          "decision": "no successor: no source names one and its centre is in no new commune"})
+            notes.append(
+                {
+                    "rule": "R5",
+                    "old": old[1],
+                    "new": None,
+                    "level": old[0],
+                    "decision": "no successor: no source names one and its centre is in no new commune",
+                }
+            )
             continue
-        edges.append({"old": old, "new": new, "sources": {"geometry"}, "part": False, "default": True,
-                      "distance": 0.0, "suspect": "only the geometric signal", "decision": "R5 centre inside",
-                      "evidence": None})
-        notes.append({"rule": "R5", "old": old[1], "new": new[1], "level": old[0],
-                      "decision": "R5: no source names a successor; the new commune containing its centre"})
+        edges.append(
+            {
+                "old": old,
+                "new": new,
+                "sources": {"geometry"},
+                "part": False,
+                "default": True,
+                "distance": 0.0,
+                "suspect": "only the geometric signal",
+                "decision": "R5 centre inside",
+                "evidence": None,
+            }
+        )
+        notes.append(
+            {
+                "rule": "R5",
+                "old": old[1],
+                "new": new[1],
+                "level": old[0],
+                "decision": "R5: no source names a successor; the new commune containing its centre",
+            }
+        )
     return edges, notes
 
 
@@ -155,12 +224,16 @@ def kinds_and_defaults(edges: list[dict], centre_in: dict, neighbours=lambda old
         # Thành sent to Hà Nam, whose text names the communes of another district).
         most = max(neighbours(old, e["new"]) for e in es)
         isolated = any(e["default"] and neighbours(old, e["new"]) == 0 for e in es)
-        rules = (("the only successor the official text names without 'part'", [e for e in es if not e["part"]]),
-                 ("the successor that kept the old code", [e for e in es if e["new"][1] == old[1]]),
-                 ("the successor whose text names other communes of its district (vietnamadminunits' default names none)",
-                  [e for e in es if isolated and most and neighbours(old, e["new"]) == most]),
-                 ("vietnamadminunits' default", [e for e in es if e["default"]]),
-                 ("the successor containing the old centre", [e for e in es if centre_in.get(old) == e["new"]]))
+        rules = (
+            ("the only successor the official text names without 'part'", [e for e in es if not e["part"]]),
+            ("the successor that kept the old code", [e for e in es if e["new"][1] == old[1]]),
+            (
+                "the successor whose text names other communes of its district (vietnamadminunits' default names none)",
+                [e for e in es if isolated and most and neighbours(old, e["new"]) == most],
+            ),
+            ("vietnamadminunits' default", [e for e in es if e["default"]]),
+            ("the successor containing the old centre", [e for e in es if centre_in.get(old) == e["new"]]),
+        )
         why, best = next(((why, pick[0]) for why, pick in rules if len(pick) == 1), (None, None))
         if best is None:
             why = "the best supported successor"

@@ -6,6 +6,7 @@ province, first exactly (folded: diacritics, case and tone placement ignored), t
 so does the written type (Xã Hiệp Hòa vs Thị trấn Hiệp Hòa), the new unit's own code (3,316 new
 codes reuse a predecessor's) and the district most other names of the same text come from.
 What is still ambiguous is kept as a group of alternatives for the geometric check to decide."""
+
 from __future__ import annotations
 
 import difflib
@@ -13,26 +14,26 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from geodata.dates import REFORM_DAY
 from etl.lineage_text import COMMUNE_TYPES, DISTRICT_TYPES, Item, exact_key, loose_key, name_key, parse
+from geodata.dates import REFORM_DAY
 
 TEXT_SOURCES = {"before_merger": "map_text", "before_merger_detail": "map_detail"}
 FUZZY_CUTOFF = 0.8
-SPELLING_CUTOFF = 0.6   # an unnamed old commune against the names in its likely successor's text
+SPELLING_CUTOFF = 0.6  # an unnamed old commune against the names in its likely successor's text
 PROVINCE_ALIASES = {"tphcm": "ho chi minh", "tp hcm": "ho chi minh", "hcm": "ho chi minh", "thu do ha noi": "ha noi"}
 
 
 @dataclass
 class Candidate:
-    old: tuple[str, str]                  # (level, code) of the old unit
-    new: tuple[str, str]                  # (level, code) of the new unit (2025-07-01 version)
+    old: tuple[str, str]  # (level, code) of the old unit
+    new: tuple[str, str]  # (level, code) of the new unit (2025-07-01 version)
     sources: set[str] = field(default_factory=set)
-    part: bool = False                    # the text marks only part of the old unit as going here
-    default: bool | None = None           # vietnamadminunits' default successor of a split unit
-    group: int | None = None              # alternatives for one ambiguous name: keep the best one
-    evidence: set[str] = field(default_factory=set)   # the official texts naming the edge, as written
-    loose: bool = False                   # the text's name matched only without diacritics or by spelling
-    variant: str | None = None            # the text spells the old name otherwise: how (rule R6)
+    part: bool = False  # the text marks only part of the old unit as going here
+    default: bool | None = None  # vietnamadminunits' default successor of a split unit
+    group: int | None = None  # alternatives for one ambiguous name: keep the best one
+    evidence: set[str] = field(default_factory=set)  # the official texts naming the edge, as written
+    loose: bool = False  # the text's name matched only without diacritics or by spelling
+    variant: str | None = None  # the text spells the old name otherwise: how (rule R6)
 
 
 class Index:
@@ -46,7 +47,9 @@ class Index:
             self.exact[k].append(u)
             self.loose[loose_key(k)].append(u)
 
-    def find(self, key: str, fuzzy: list | None = None, spelt: str | None = None, type_: str | None = None) -> list[dict]:
+    def find(
+        self, key: str, fuzzy: list | None = None, spelt: str | None = None, type_: str | None = None
+    ) -> list[dict]:
         """Units named `spelt` with its diacritics; only when none, by the folded `key`, then loosely.
         (Folding first made Minh Quán and Minh Quân of one district one name.) A written type counts
         before the diacritics: "Thị trấn Thạnh An" is the thị trấn Thanh An, not the xã Thạnh An."""
@@ -58,7 +61,7 @@ class Index:
                     return typed
             return hits
         if fuzzy is not None:
-            fuzzy.append(None)   # marks a match without the exact spelling
+            fuzzy.append(None)  # marks a match without the exact spelling
         hits = self.exact.get(key) or self.loose.get(loose_key(key))
         if hits or fuzzy is None:
             return hits or []
@@ -77,15 +80,16 @@ class Matcher:
         for r in rows:
             if r["generation_from"] == "pre-2025":
                 self.old[r["level"]][r["code"]] = r
-            elif r["generation_from"] == REFORM_DAY.isoformat():   # the reform generation's id
+            elif r["generation_from"] == REFORM_DAY.isoformat():  # the reform generation's id
                 self.new[r["level"]][r["code"]] = r
         self.cands: dict[tuple, Candidate] = {}
         self.unmatched: list[dict] = []
         self.groups = 0
         self.fuzzy: list[tuple[str, str]] = []
 
-    def add(self, old, new, source, part=False, default=None, group=None, evidence=None, loose=False,
-            variant=None) -> None:
+    def add(
+        self, old, new, source, part=False, default=None, group=None, evidence=None, loose=False, variant=None
+    ) -> None:
         c = self.cands.setdefault((old, new), Candidate(old, new))
         c.sources.add(source)
         if variant and not c.variant:
@@ -99,7 +103,7 @@ class Matcher:
         if group is not None and c.group is None and len(c.sources) == 1:
             c.group = group
         elif group is None:
-            c.group = None   # an unambiguous mention beats membership of a group
+            c.group = None  # an unambiguous mention beats membership of a group
 
     # --- provinces -------------------------------------------------------------------------
     def match_provinces(self, vau_provinces) -> dict[str, set[str]]:
@@ -108,13 +112,17 @@ class Matcher:
             for field_, source in TEXT_SOURCES.items():
                 items, unchanged, _ = parse(p.get(field_))
                 if unchanged:
-                    items = [Item(name=p["name"], key=name_key(p["name"]), raw=p.get(field_) or "",
-                                  exact=exact_key(p["name"]))]
+                    items = [
+                        Item(
+                            name=p["name"], key=name_key(p["name"]), raw=p.get(field_) or "", exact=exact_key(p["name"])
+                        )
+                    ]
                 for it in items:
                     hits = idx.find(PROVINCE_ALIASES.get(it.key, it.key), spelt=it.exact)
                     if len(hits) == 1:
-                        self.add(("province", hits[0]["code"]), ("province", code), source,
-                                 evidence=_evidence(field_, p, it))
+                        self.add(
+                            ("province", hits[0]["code"]), ("province", code), source, evidence=_evidence(field_, p, it)
+                        )
                     else:
                         self._unmatched(p, source, it, hits)
         for old, new in vau_provinces:
@@ -157,17 +165,26 @@ class Matcher:
         for it in items:
             if it.type in DISTRICT_TYPES and not it.district:
                 hits = districts.find(it.key, spelt=it.exact)
-                if len(hits) == 1:   # a whole old district (the island districts) in one new commune
-                    self.add(("district", hits[0]["code"]), ("commune", n["code"]), source, part=it.part,
-                             evidence=_evidence(field_, n, it))
+                if len(hits) == 1:  # a whole old district (the island districts) in one new commune
+                    self.add(
+                        ("district", hits[0]["code"]),
+                        ("commune", n["code"]),
+                        source,
+                        part=it.part,
+                        evidence=_evidence(field_, n, it),
+                    )
                     continue
             fuzzy: list = []
             if unchanged and name_key(self.old["commune"].get(n["code"], {}).get("name", "")) == it.key:
-                hits = [self.old["commune"][n["code"]]]   # "giữ nguyên": the old unit that kept the code
+                hits = [self.old["commune"][n["code"]]]  # "giữ nguyên": the old unit that kept the code
             else:
                 hits = self._narrow(communes.find(it.key, fuzzy, spelt=it.exact, type_=it.type), it, n, districts)
-            self.fuzzy.extend({"new": n["code"], "source": source, "text": it.name, "matched": h["full_name"],
-                               "old": h["code"]} for f in fuzzy if f for h in hits)
+            self.fuzzy.extend(
+                {"new": n["code"], "source": source, "text": it.name, "matched": h["full_name"], "old": h["code"]}
+                for f in fuzzy
+                if f
+                for h in hits
+            )
             close = next((f for f in fuzzy if f), None)
             resolved.append((it, hits, bool(fuzzy), close))
         context = Counter(h[0]["parent_code"] for _, h, _, _ in resolved if len(h) == 1)
@@ -189,19 +206,41 @@ class Matcher:
             ev = _evidence(field_, n, it)
             for h in hits:
                 variant = f"the text writes {it.name!r} for {h['full_name']}, a close spelling" if close else None
-                self.add(("commune", h["code"]), ("commune", n["code"]), source, part=it.part, group=group,
-                         evidence=ev, loose=loose, variant=variant)
-                for t, key in it.into:   # "(phần còn lại sau khi sáp nhập vào phường X)": X took the rest
+                self.add(
+                    ("commune", h["code"]),
+                    ("commune", n["code"]),
+                    source,
+                    part=it.part,
+                    group=group,
+                    evidence=ev,
+                    loose=loose,
+                    variant=variant,
+                )
+                for _t, key in it.into:  # "(phần còn lại sau khi sáp nhập vào phường X)": X took the rest
                     for x in news.find(key):
-                        self.add(("commune", h["code"]), ("commune", x["code"]), source, part=True, group=group,
-                                 evidence=ev, loose=loose)
+                        self.add(
+                            ("commune", h["code"]),
+                            ("commune", x["code"]),
+                            source,
+                            part=True,
+                            group=group,
+                            evidence=ev,
+                            loose=loose,
+                        )
         for s in skipped:
-            self.unmatched.append({"new": n["code"], "new_name": n["full_name"], "source": source,
-                                   "text": s, "why": "below commune level (village)"})
+            self.unmatched.append(
+                {
+                    "new": n["code"],
+                    "new_name": n["full_name"],
+                    "source": source,
+                    "text": s,
+                    "why": "below commune level (village)",
+                }
+            )
 
     @staticmethod
     def _narrow(hits: list[dict], it: Item, n: dict, districts: Index) -> list[dict]:
-        if it.district:   # "(huyện Sông Hinh)": only that district's unit, none if it has no such name
+        if it.district:  # "(huyện Sông Hinh)": only that district's unit, none if it has no such name
             ds = {d["code"] for d in districts.find(it.district)}
             if ds:
                 hits = [h for h in hits if h["parent_code"] in ds]
@@ -223,18 +262,28 @@ class Matcher:
             if old in named:
                 continue
             found = None
-            for c in list(self.cands.values()):   # the whole district is named: its communes went there
+            for c in list(self.cands.values()):  # the whole district is named: its communes went there
                 if c.old == ("district", u["parent_code"]) and c.evidence:
-                    found = (c.new[1], next(iter(sorted(c.sources & set(TEXT_SOURCES.values())))),
-                             sorted(c.evidence)[0], f"its district is named whole")
+                    found = (
+                        c.new[1],
+                        next(iter(sorted(c.sources & set(TEXT_SOURCES.values())))),
+                        sorted(c.evidence)[0],
+                        "its district is named whole",
+                    )
                     break
             if found is None:
                 found = self._closest_spelling(u, support.get(old, set()))
             if found is None:
                 continue
             new, source, evidence, how = found
-            self.add(old, ("commune", new), source, evidence=evidence, loose=True,
-                     variant=f"{u['full_name']} is not in the texts as listed; {how}")
+            self.add(
+                old,
+                ("commune", new),
+                source,
+                evidence=evidence,
+                loose=True,
+                variant=f"{u['full_name']} is not in the texts as listed; {how}",
+            )
             notes.append(code)
         return notes
 
@@ -259,8 +308,15 @@ class Matcher:
         return best and best[1:]
 
     def _unmatched(self, n, source, it, hits) -> None:
-        self.unmatched.append({"new": n["code"], "new_name": n["full_name"], "source": source, "text": it.name,
-                               "why": "several old units fit" if hits else "no old unit of that name in the old provinces"})
+        self.unmatched.append(
+            {
+                "new": n["code"],
+                "new_name": n["full_name"],
+                "source": source,
+                "text": it.name,
+                "why": "several old units fit" if hits else "no old unit of that name in the old provinces",
+            }
+        )
 
 
 def _spelling(name: str) -> str:

@@ -7,6 +7,7 @@ The texts are free Vietnamese prose in a few recurring shapes:
     "tỉnh Hà Giang và tỉnh Tuyên Quang", "giữ nguyên" (unchanged)
 Each item: the old unit's name, its type if written, the old district/province hint, whether only a
 part of it went here, and (for remainders) the new units that took the other part."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,16 @@ from geodata.text import fold, nfc, tone_style
 
 # Type words as they appear in the texts (NFC, any case), longest first.
 TYPE_WORDS = {
-    "thị trấn": "thi_tran", "thị xã": "thi_xa", "thành phố": "thanh_pho", "tp": "thanh_pho",
-    "phường": "phuong", "xã": "xa", "huyện": "huyen", "quận": "quan", "tỉnh": "tinh", "đặc khu": "dac_khu",
+    "thị trấn": "thi_tran",
+    "thị xã": "thi_xa",
+    "thành phố": "thanh_pho",
+    "tp": "thanh_pho",
+    "phường": "phuong",
+    "xã": "xa",
+    "huyện": "huyen",
+    "quận": "quan",
+    "tỉnh": "tinh",
+    "đặc khu": "dac_khu",
 }
 COMMUNE_TYPES = {"phuong", "xa", "thi_tran"}
 DISTRICT_TYPES = {"huyen", "quan", "thi_xa", "thanh_pho"}
@@ -27,31 +36,45 @@ _TYPE_RE = re.compile(rf"^(?:các\s+)?({_TYPE_ALT})\.?(?:\s+|$)(.*)$", re.I)
 _PART_RE = re.compile(r"một phần|phần còn lại|phần diện tích", re.I)
 _REMAINDER_RE = re.compile(r"phần còn lại", re.I)
 _WHOLE_RE = re.compile(r"toàn bộ", re.I)
-_OF_RE = re.compile(r"^(.*)\bcủa\b\s*", re.I)     # "... quy mô dân số của các phường X" -> "các phường X"
+_OF_RE = re.compile(r"^(.*)\bcủa\b\s*", re.I)  # "... quy mô dân số của các phường X" -> "các phường X"
 _TAIL_RE = re.compile(r"\s*\b(sau khi sắp xếp|sau sắp xếp|sau khi sáp nhập)\b.*$", re.I)
 _INTO_RE = re.compile(r"sáp nhập vào\s+(.*)$", re.I)
 _UNCHANGED = {"giu nguyen", "khong sap xep", "khong thuc hien sap xep"}
-_NOISE = re.compile(r"^(thôn|ấp|tổ dân phố|khu phố|bản|xóm|bon|buôn|làng|khu vực|nông trường|trường bắn|lâm trường)\s", re.I)
-_NOTE_AFTER = re.compile(r"\.\s+Từ ngày.*$", re.S)   # "... Từ ngày 30/04/2026, ... chuyển thành ...": later news
+_NOISE = re.compile(
+    r"^(thôn|ấp|tổ dân phố|khu phố|bản|xóm|bon|buôn|làng|khu vực|nông trường|trường bắn|lâm trường)\s", re.I
+)
+_NOTE_AFTER = re.compile(r"\.\s+Từ ngày.*$", re.S)  # "... Từ ngày 30/04/2026, ... chuyển thành ...": later news
 
 
 @dataclass
 class Item:
-    name: str                      # as written (NFC), without type word
-    key: str                       # folded name, for matching
-    type: str | None = None        # type word if written (xa, phuong, thi_tran, huyen, tinh, ...)
-    part: bool = False             # "một phần", "phần còn lại": only part of the unit went here
-    remainder: bool = False        # "phần còn lại": the rest of a unit split earlier
-    district: str | None = None    # folded district hint "(huyện Đức Hòa)"
+    name: str  # as written (NFC), without type word
+    key: str  # folded name, for matching
+    type: str | None = None  # type word if written (xa, phuong, thi_tran, huyen, tinh, ...)
+    part: bool = False  # "một phần", "phần còn lại": only part of the unit went here
+    remainder: bool = False  # "phần còn lại": the rest of a unit split earlier
+    district: str | None = None  # folded district hint "(huyện Đức Hòa)"
     district_type: str | None = None
-    province: str | None = None    # folded province hint
+    province: str | None = None  # folded province hint
     into: list[tuple[str | None, str]] = field(default_factory=list)  # other successors named (type, key)
-    raw: str = ""                  # the piece of text as written (the evidence of the edge)
-    exact: str = ""                # the name with its diacritics (lower case, one tone style): exact match first
+    raw: str = ""  # the piece of text as written (the evidence of the edge)
+    exact: str = ""  # the name with its diacritics (lower case, one tone style): exact match first
 
 
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-          "x": "10", "xi": "11", "xii": "12"}
+_ROMAN = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+    "xi": "11",
+    "xii": "12",
+}
 
 
 def name_key(name: str) -> str:
@@ -119,7 +142,7 @@ def _typed(text: str) -> tuple[str | None, str]:
     if not m:
         return None, text.strip()
     rest = m.group(2).strip()
-    again = _TYPE_RE.match(rest)   # "các phường Phường Giảng Võ"
+    again = _TYPE_RE.match(rest)  # "các phường Phường Giảng Võ"
     if again and again.group(1).lower() == m.group(1).lower():
         rest = again.group(2).strip()
     return TYPE_WORDS[m.group(1).lower()], rest
@@ -143,7 +166,7 @@ def _apply_note(item: Item, note: str) -> None:
         item.province = name_key(rest)
     elif t in DISTRICT_TYPES:
         item.district, item.district_type = name_key(rest), t
-    elif t is None:   # "(Quận 11)" has its type; a bare "(Phủ Lý)" is a district too
+    elif t is None:  # "(Quận 11)" has its type; a bare "(Phủ Lý)" is a district too
         item.district = name_key(rest)
 
 
@@ -157,28 +180,28 @@ def parse(text: str | None) -> tuple[list[Item], bool, list[str]]:
     items: list[Item] = []
     skipped: list[str] = []
     unchanged = False
-    ctx_type: str | None = None    # "các phường A, B, C": B and C are phường too
-    ctx_part = ctx_rem = False     # ... and part too when the group said "một phần ... của"
-    pending: bool | None = None    # "một phần diện tích TN," dangling before "quy mô dân số của ..."
+    ctx_type: str | None = None  # "các phường A, B, C": B and C are phường too
+    ctx_part = ctx_rem = False  # ... and part too when the group said "một phần ... của"
+    pending: bool | None = None  # "một phần diện tích TN," dangling before "quy mô dân số của ..."
     for main, notes in _split_top(text):
         if fold(main) in _UNCHANGED:
             unchanged = True
             continue
-        if _NOISE.match(main):     # a village of another commune: below our level
+        if _NOISE.match(main):  # a village of another commune: below our level
             skipped.append(main)
             continue
         m = _OF_RE.match(main)
-        prefix, body = (m.group(1), main[m.end():]) if m else ("", main)
+        prefix, body = (m.group(1), main[m.end() :]) if m else ("", main)
         body = _TAIL_RE.sub("", body).strip()
         if not m and (_PART_RE.search(body) or _WHOLE_RE.search(body)) and not _typed(body)[0]:
-            pending = bool(_PART_RE.search(body))    # a modifier with no name: applies to what follows
+            pending = bool(_PART_RE.search(body))  # a modifier with no name: applies to what follows
             continue
         t, rest = _typed(body)
         if not rest:
             if notes:
                 skipped.append(main)
             continue
-        if m:   # a new group "... của [các] phường X"
+        if m:  # a new group "... của [các] phường X"
             ctx_part = bool(_PART_RE.search(prefix)) or bool(pending)
             ctx_rem = bool(_REMAINDER_RE.search(prefix))
             ctx_type = t
@@ -187,8 +210,15 @@ def parse(text: str | None) -> tuple[list[Item], bool, list[str]]:
             ctx_part = ctx_rem = False
         pending = None
         raw = main + "".join(f" ({n})" for n in notes)
-        item = Item(name=rest, key=name_key(rest), type=t or ctx_type, part=ctx_part, remainder=ctx_rem, raw=raw,
-                    exact=exact_key(rest))
+        item = Item(
+            name=rest,
+            key=name_key(rest),
+            type=t or ctx_type,
+            part=ctx_part,
+            remainder=ctx_rem,
+            raw=raw,
+            exact=exact_key(rest),
+        )
         for n in notes:
             _apply_note(item, n)
         items.append(item)

@@ -6,6 +6,7 @@ them back into official codes with the package's own unit tables, so every edge 
 checked against the other sources. A new-side key names a commune within a new province; where
 it collides (a same-named commune elsewhere in the province) the edge lands in the wrong commune,
 which is what the geometric check catches."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -21,10 +22,10 @@ SOURCE = "vietnamadminunits"
 class VauData:
     version: str
     centres: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)  # (level, code) -> (lon, lat)
-    provinces: list[tuple[str, str]] = field(default_factory=list)           # (old code, new code)
+    provinces: list[tuple[str, str]] = field(default_factory=list)  # (old code, new code)
     communes: list[tuple[str, str, bool | None]] = field(default_factory=list)  # (old, new, default); None: not split
-    districts: list[tuple[str, str]] = field(default_factory=list)           # districts without communes -> new
-    unresolved: list[str] = field(default_factory=list)                      # keys we could not turn into codes
+    districts: list[tuple[str, str]] = field(default_factory=list)  # districts without communes -> new
+    unresolved: list[str] = field(default_factory=list)  # keys we could not turn into codes
 
 
 def _data_dir():
@@ -34,7 +35,8 @@ def _data_dir():
 def _legacy_rows(db: sqlite3.Connection) -> list[sqlite3.Row]:
     return db.execute(
         "SELECT provinceKey, districtKey, wardKey, provinceCode, districtCode, wardCode, "
-        "provinceLat, provinceLon, districtLat, districtLon, wardLat, wardLon FROM admin_units_legacy").fetchall()
+        "provinceLat, provinceLon, districtLat, districtLon, wardLat, wardLon FROM admin_units_legacy"
+    ).fetchall()
 
 
 def read_vau() -> VauData:
@@ -48,7 +50,7 @@ def read_vau() -> VauData:
         db.close()
     conv = json.loads((data_dir / "converter_2025.json").read_text(encoding="utf-8"))
 
-    old_key: dict[str, tuple[str, str]] = {}   # "p_d_w" -> ("commune", code) or ("district", code)
+    old_key: dict[str, tuple[str, str]] = {}  # "p_d_w" -> ("commune", code) or ("district", code)
     old_prov: dict[str, str] = {}
     for r in legacy:
         old_prov[r["provinceKey"]] = r["provinceCode"]
@@ -58,7 +60,7 @@ def read_vau() -> VauData:
             old_key[f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}"] = ("commune", r["wardCode"])
             if r["wardLat"] is not None:
                 out.centres[("commune", r["wardCode"])] = (r["wardLon"], r["wardLat"])
-        else:   # island districts without communes: the key ends with "_"
+        else:  # island districts without communes: the key ends with "_"
             old_key[f"{r['provinceKey']}_{r['districtKey']}_"] = ("district", r["districtCode"])
     new_prov = {r["provinceKey"]: r["provinceCode"] for r in new_rows}
     new_ward = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in new_rows}

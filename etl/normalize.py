@@ -1,4 +1,5 @@
 """Turn source records into clean unit and attribute records: NFC, casing, numbers, placeholders."""
+
 from __future__ import annotations
 
 import re
@@ -6,14 +7,29 @@ import re
 from geodata.text import fold, nfc, same_name
 
 TYPE_PREFIX = {
-    "tinh": "Tỉnh", "thanh_pho": "Thành phố", "xa": "Xã", "phuong": "Phường", "dac_khu": "Đặc khu",
-    "huyen": "Huyện", "quan": "Quận", "thi_xa": "Thị xã", "thanh_pho_thuoc_tinh": "Thành phố",
-    "thanh_pho_thuoc_tp": "Thành phố", "thi_tran": "Thị trấn",
+    "tinh": "Tỉnh",
+    "thanh_pho": "Thành phố",
+    "xa": "Xã",
+    "phuong": "Phường",
+    "dac_khu": "Đặc khu",
+    "huyen": "Huyện",
+    "quan": "Quận",
+    "thi_xa": "Thị xã",
+    "thanh_pho_thuoc_tinh": "Thành phố",
+    "thanh_pho_thuoc_tp": "Thành phố",
+    "thi_tran": "Thị trấn",
 }
 TYPE_EN = {
-    "tinh": "Province", "thanh_pho": "City", "xa": "Commune", "phuong": "Ward",
-    "dac_khu": "Special administrative region", "huyen": "District", "quan": "District",
-    "thi_xa": "Town", "thanh_pho_thuoc_tinh": "City", "thanh_pho_thuoc_tp": "City",
+    "tinh": "Province",
+    "thanh_pho": "City",
+    "xa": "Commune",
+    "phuong": "Ward",
+    "dac_khu": "Special administrative region",
+    "huyen": "District",
+    "quan": "District",
+    "thi_xa": "Town",
+    "thanh_pho_thuoc_tinh": "City",
+    "thanh_pho_thuoc_tp": "City",
     "thi_tran": "Township",
 }
 PLACEHOLDERS = {"đang cập nhật", "dang cap nhat", "", "-", "null"}
@@ -30,8 +46,15 @@ def unit_record(raw: dict, notes: list[dict]) -> dict:
     expected = full_name(rec["type"], rec["name"])
     if rec["full_name"] != expected:
         if not same_name(rec["full_name"], expected):
-            notes.append({"code": rec["code"], "field": "full_name", "from": rec["full_name"],
-                          "to": expected, "why": "full name did not match type prefix + name"})
+            notes.append(
+                {
+                    "code": rec["code"],
+                    "field": "full_name",
+                    "from": rec["full_name"],
+                    "to": expected,
+                    "why": "full name did not match type prefix + name",
+                }
+            )
         rec["full_name"] = expected
     if rec.get("name_en"):
         en = rec.get("full_name_en") or ""
@@ -72,12 +95,14 @@ def attribute_record(raw: dict) -> dict:
     Commune areas are written with a decimal point ("3.74"), province figures with Vietnamese
     separators ("6.207,90" km², "1.429.841" people)."""
     if "a02_xa" in raw:
-        area, pop, centre, before, phone, web = (raw.get(k) for k in (
-            "a07_dt", "a08_ds", "a06_trungtamhc", "a05_truocsn", "a09_dthoai", "a10_web"))
+        area, pop, centre, before, phone, web = (
+            raw.get(k) for k in ("a07_dt", "a08_ds", "a06_trungtamhc", "a05_truocsn", "a09_dthoai", "a10_web")
+        )
         decimal = "."
     else:
-        area, pop, centre, before, phone, web = (raw.get(k) for k in (
-            "a06_dt", "a07_ds", "a05_trungtamhc", "a04_truocsn", "a08_dthoai", "a09_web"))
+        area, pop, centre, before, phone, web = (
+            raw.get(k) for k in ("a06_dt", "a07_ds", "a05_trungtamhc", "a04_truocsn", "a08_dthoai", "a09_web")
+        )
         decimal = ","
     population = parse_number(pop, decimal=",") if isinstance(pop, str) else parse_number(pop, decimal=decimal)
     return {

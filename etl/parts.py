@@ -8,11 +8,17 @@ A part is a module with:
     report(conn, schema, data) -> dict           its section of the quality report
 Parts run after the units are staged, so they may read geo_stage.units. Everything is published
 in the same transaction as the units."""
+
 from __future__ import annotations
 
 import importlib
 
-PART_MODULES: list[str] = ["etl.tiles", "etl.lineage", "etl.powers", "etl.addresses"]  # e.g. "etl.powers", appended as parts land
+PART_MODULES: list[str] = [
+    "etl.tiles",
+    "etl.lineage",
+    "etl.powers",
+    "etl.addresses",
+]  # e.g. "etl.powers", appended as parts land
 
 
 def parts() -> list:

@@ -6,6 +6,7 @@ density far below what its type holds, is a figure error in the official map's a
 a phường (urban ward) under 100 people/km² or 2,000 people; a xã under 2 people/km² or 1,000
 people. Đặc khu (island special zones, some all but uninhabited) have no floor. The figure stays
 in the data, flagged with the reason, and the quality report lists every flagged unit."""
+
 from __future__ import annotations
 
 # type -> (fewest people per km², fewest people) a real unit of that type has after the reform
@@ -21,6 +22,8 @@ def implausible_population(unit_type: str, population: int | None, area_km2: flo
     density = population / area_km2 if area_km2 else None
     if population < min_people or (density is not None and density < min_density):
         shown = f"{population:,} people" + (f" on {area_km2:g} km² ({density:,.0f}/km²)" if density is not None else "")
-        return (f"implausible: {shown}, below the floor for a {unit_type} "
-                f"({min_density:g}/km², {min_people:,} people); figure from the official map attribute table, unverified")
+        return (
+            f"implausible: {shown}, below the floor for a {unit_type} "
+            f"({min_density:g}/km², {min_people:,} people); figure from the official map attribute table, unverified"
+        )
     return None

@@ -5,6 +5,7 @@ its sunset (`expires`, moved later by an 'extends' relation), or the day a later
 replaces it whole. A power row is in force over its instrument's time cut by the row's own valid_from /
 valid_to. An extension is a row of relations.csv, never a code change: the rows without a valid_to of
 their own follow their instrument's new sunset."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,8 +13,18 @@ from pathlib import Path
 
 from geodata.powers.vocab import CONFIDENCE, RELATIONS
 
-RELATION_COLUMNS = ("instrument_id", "relation", "target_id", "target_article", "on_date", "until", "article",
-                    "source_url", "confidence", "notes")
+RELATION_COLUMNS = (
+    "instrument_id",
+    "relation",
+    "target_id",
+    "target_article",
+    "on_date",
+    "until",
+    "article",
+    "source_url",
+    "confidence",
+    "notes",
+)
 WHOLE_END = ("repeals", "replaces")
 
 
@@ -48,13 +59,20 @@ def instrument_times(instruments: list[dict], relations: list[dict]) -> None:
     """Set in_force_from, in_force_until (exclusive; None open) and ended_by on each instrument."""
     for i in instruments:
         until, i["ended_by"] = i["expires"], None
-        extended = [r["until"] for r in relations if r["target_id"] == i["id"] and r["relation"] == "extends"
-                    and not r["target_article"]]
+        extended = [
+            r["until"]
+            for r in relations
+            if r["target_id"] == i["id"] and r["relation"] == "extends" and not r["target_article"]
+        ]
         if extended:
             until = max(extended)
         for r in sorted(relations, key=lambda r: r["on_date"] or date.max):
-            if (r["target_id"] == i["id"] and r["relation"] in WHOLE_END and not r["target_article"]
-                    and (until is None or r["on_date"] < until)):
+            if (
+                r["target_id"] == i["id"]
+                and r["relation"] in WHOLE_END
+                and not r["target_article"]
+                and (until is None or r["on_date"] < until)
+            ):
                 until, i["ended_by"] = r["on_date"], r
                 break
         i["in_force_until"] = until
@@ -93,8 +111,12 @@ def check_links(powers: list[dict], by_id: dict[str, dict], relations: list[dict
             if p["ended_by"] not in by_id:
                 errors.add(file, n, "ended_by", f"{p['ended_by']!r} is not an id in instruments.csv")
             elif (p["ended_by"], p["instrument_id"]) not in related:
-                errors.add(file, n, "ended_by", f"relations.csv has no row for {p['ended_by']} acting on "
-                           f"{p['instrument_id']}: record how it does")
+                errors.add(
+                    file,
+                    n,
+                    "ended_by",
+                    f"relations.csv has no row for {p['ended_by']} acting on {p['instrument_id']}: record how it does",
+                )
             if not p["valid_to"]:
                 errors.add(file, n, "valid_to", "a row ended_by a later instrument needs its last day in force")
             if not p["ended_by_article"]:

@@ -1,4 +1,5 @@
 """The quality report: every number computed from the loaded (staged) data."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -67,7 +68,10 @@ SELECT p.code, p.name, p.population AS province_figure, sum(c.population) AS com
 FROM cur p JOIN cur c ON c.level = 'commune' AND c.province_code = p.code
 WHERE p.level = 'province' GROUP BY p.code, p.name, p.population ORDER BY p.code"""
 
-CORRECTIONS = "SELECT id, dataset, key, field, from_value, to_value, action, applied, reason, source FROM {s}.corrections ORDER BY id"
+CORRECTIONS = (
+    "SELECT id, dataset, key, field, from_value, to_value, action, applied, reason, source FROM "
+    "{s}.corrections ORDER BY id"
+)
 
 
 def _rows(conn: psycopg.Connection, sql: str, schema: str) -> list[tuple]:
@@ -81,10 +85,15 @@ def _rows_on_new_connection(dsn: str, sql: str, schema: str) -> list[tuple]:
 
 
 def _implausible(rows: list[tuple]) -> dict:
-    units = [{"code": c, "name": n, "type": t, "population": p, "area_km2": float(a) if a is not None else None, "why": w}
-             for c, n, t, p, a, w in rows]
-    return {"rule": {t: {"min_per_km2": d, "min_people": m} for t, (d, m) in FLOORS.items()},
-            "count": len(units), "units": units}
+    units = [
+        {"code": c, "name": n, "type": t, "population": p, "area_km2": float(a) if a is not None else None, "why": w}
+        for c, n, t, p, a, w in rows
+    ]
+    return {
+        "rule": {t: {"min_per_km2": d, "min_people": m} for t, (d, m) in FLOORS.items()},
+        "count": len(units),
+        "units": units,
+    }
 
 
 def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
@@ -96,35 +105,71 @@ def build_report(conn: psycopg.Connection, schema: str, prep: dict) -> dict:
         missing.setdefault(field, []).append({"code": code, "name": name, "why": why})
     # The two geometric checks take most of the time: run them side by side on two connections.
     with ThreadPoolExecutor(2) as pool:
-        heavy = {sql: pool.submit(_rows_on_new_connection, prep.get("url") or conn.info.dsn, sql, schema)
-                 for sql in (OVERLAPS, PROVINCE_UNION)}
-    overlaps = [{"a": a, "a_name": an, "b": b, "b_name": bn, "overlap_m2": float(m2)}
-                for a, an, b, bn, m2 in heavy[OVERLAPS].result() if m2 > 0]
-    unions = [{"code": c, "name": n, "province_not_covered_km2": float(g), "communes_outside_km2": float(o),
-               "gaps": gaps, "gaps_km2": float(gk)}
-              for c, n, g, o, gaps, gk in heavy[PROVINCE_UNION].result()]
+        heavy = {
+            sql: pool.submit(_rows_on_new_connection, prep.get("url") or conn.info.dsn, sql, schema)
+            for sql in (OVERLAPS, PROVINCE_UNION)
+        }
+    overlaps = [
+        {"a": a, "a_name": an, "b": b, "b_name": bn, "overlap_m2": float(m2)}
+        for a, an, b, bn, m2 in heavy[OVERLAPS].result()
+        if m2 > 0
+    ]
+    unions = [
+        {
+            "code": c,
+            "name": n,
+            "province_not_covered_km2": float(g),
+            "communes_outside_km2": float(o),
+            "gaps": gaps,
+            "gaps_km2": float(gk),
+        }
+        for c, n, g, o, gaps, gk in heavy[PROVINCE_UNION].result()
+    ]
     return {
         "dataset_version": prep["version"],
         "counts": counts,
         "missing": {k: {"count": len(v), "units": v} for k, v in missing.items()},
         "implausible_population": _implausible(_rows(conn, IMPLAUSIBLE, schema)),
         "area_official_vs_computed": [
-            {"code": c, "name": n, "official_km2": float(a), "computed_km2": float(b), "diff_pct": float(d), "cause": cause}
-            for c, n, a, b, d, cause in _rows(conn, AREA_DIFF, schema)],
-        "corrections": [dict(zip(("id", "dataset", "key", "field", "from", "to", "action", "applied", "reason", "source"), r))
-                        for r in _rows(conn, CORRECTIONS, schema)],
+            {
+                "code": c,
+                "name": n,
+                "official_km2": float(a),
+                "computed_km2": float(b),
+                "diff_pct": float(d),
+                "cause": cause,
+            }
+            for c, n, a, b, d, cause in _rows(conn, AREA_DIFF, schema)
+        ],
+        "corrections": [
+            dict(zip(("id", "dataset", "key", "field", "from", "to", "action", "applied", "reason", "source"), r))
+            for r in _rows(conn, CORRECTIONS, schema)
+        ],
         "source_notes": prep["notes"],
         "province_vs_communes": {
             "total_not_covered_km2": round(sum(u["province_not_covered_km2"] for u in unions), 3),
             "total_outside_km2": round(sum(u["communes_outside_km2"] for u in unions), 3),
-            "provinces": unions},
-        "commune_gaps": {"count": sum(u["gaps"] for u in unions),
-                         "total_km2": round(sum(u["gaps_km2"] for u in unions), 4)},
+            "provinces": unions,
+        },
+        "commune_gaps": {
+            "count": sum(u["gaps"] for u in unions),
+            "total_km2": round(sum(u["gaps_km2"] for u in unions), 4),
+        },
         "consistency": prep.get("consistency", {}),
-        "commune_overlaps": {"pairs": len(overlaps), "total_m2": round(sum(o["overlap_m2"] for o in overlaps), 1),
-                             "list": overlaps},
+        "commune_overlaps": {
+            "pairs": len(overlaps),
+            "total_m2": round(sum(o["overlap_m2"] for o in overlaps), 1),
+            "list": overlaps,
+        },
         "population_sums": [
-            {"code": c, "name": n, "province_figure": p, "communes_sum": s, "communes_without": w,
-             "diff_pct": round(100 * (s - p) / p, 1) if p and s else None}
-            for c, n, p, s, w in _rows(conn, POPULATION, schema)],
+            {
+                "code": c,
+                "name": n,
+                "province_figure": p,
+                "communes_sum": s,
+                "communes_without": w,
+                "diff_pct": round(100 * (s - p) / p, 1) if p and s else None,
+            }
+            for c, n, p, s, w in _rows(conn, POPULATION, schema)
+        ],
     }

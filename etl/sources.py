@@ -1,4 +1,5 @@
 """Read the source folder into plain records. No cleaning here beyond NFC; see normalize.py."""
+
 from __future__ import annotations
 
 import glob
@@ -21,8 +22,18 @@ BOUNDARIES_DIR = "json/geojson"
 
 # administrative_unit_id -> type key, per upstream release line.
 POST_REFORM_TYPES = {1: "thanh_pho", 2: "tinh", 3: "phuong", 4: "xa", 5: "dac_khu"}
-PRE_REFORM_TYPES = {1: "thanh_pho", 2: "tinh", 3: "thanh_pho_thuoc_tp", 4: "thanh_pho_thuoc_tinh",
-                    5: "quan", 6: "thi_xa", 7: "huyen", 8: "phuong", 9: "thi_tran", 10: "xa"}
+PRE_REFORM_TYPES = {
+    1: "thanh_pho",
+    2: "tinh",
+    3: "thanh_pho_thuoc_tp",
+    4: "thanh_pho_thuoc_tinh",
+    5: "quan",
+    6: "thi_xa",
+    7: "huyen",
+    8: "phuong",
+    9: "thi_tran",
+    10: "xa",
+}
 
 
 class SourceError(Exception):
@@ -32,12 +43,12 @@ class SourceError(Exception):
 @dataclass
 class Source:
     root: Path
-    reform_units: list[dict]          # units of 2025-07-01 (provinces and communes)
-    current_units: list[dict]         # units of the snapshot (2026-04-30)
-    pre_reform: list[dict]            # provinces, districts, communes before 2025-07-01
-    boundaries: list[dict]            # {code, level, props, geometry (GeoJSON dict), bbox}
-    attributes: dict[str, dict]       # gisServerId -> official map attribute record
-    geo_objects: dict[str, dict]      # gisServerId -> official map unit list row
+    reform_units: list[dict]  # units of 2025-07-01 (provinces and communes)
+    current_units: list[dict]  # units of the snapshot (2026-04-30)
+    pre_reform: list[dict]  # provinces, districts, communes before 2025-07-01
+    boundaries: list[dict]  # {code, level, props, geometry (GeoJSON dict), bbox}
+    attributes: dict[str, dict]  # gisServerId -> official map attribute record
+    geo_objects: dict[str, dict]  # gisServerId -> official map unit list row
     files: dict[str, str] = field(default_factory=dict)  # what was read, for the report
 
 
@@ -59,26 +70,38 @@ def _unit_list(path: Path) -> list[dict]:
 
 def _unit(rec: dict, level: str, parent: str | None) -> dict:
     return {
-        "code": rec["Code"], "level": level, "parent_code": parent,
+        "code": rec["Code"],
+        "level": level,
+        "parent_code": parent,
         "type": POST_REFORM_TYPES[rec["AdministrativeUnitId"]],
-        "name": nfc(rec["Name"]), "full_name": nfc(rec["FullName"]),
-        "name_en": nfc(rec.get("NameEn")), "full_name_en": nfc(rec.get("FullNameEn")),
+        "name": nfc(rec["Name"]),
+        "full_name": nfc(rec["FullName"]),
+        "name_en": nfc(rec.get("NameEn")),
+        "full_name_en": nfc(rec.get("FullNameEn")),
     }
 
 
 def _pre_reform(path: Path) -> list[dict]:
     text = path.read_text(encoding="utf-8")
     units = []
-    for level, table, parent_col in (("province", "provinces", None),
-                                     ("district", "districts", "province_code"),
-                                     ("commune", "wards", "district_code")):
+    for level, table, parent_col in (
+        ("province", "provinces", None),
+        ("district", "districts", "province_code"),
+        ("commune", "wards", "district_code"),
+    ):
         for r in insert_rows(text, table):
-            units.append({
-                "code": r["code"], "level": level, "parent_code": r[parent_col] if parent_col else None,
-                "type": PRE_REFORM_TYPES[r["administrative_unit_id"]],
-                "name": nfc(r["name"]), "full_name": nfc(r["full_name"]),
-                "name_en": nfc(r["name_en"]), "full_name_en": nfc(r["full_name_en"]),
-            })
+            units.append(
+                {
+                    "code": r["code"],
+                    "level": level,
+                    "parent_code": r[parent_col] if parent_col else None,
+                    "type": PRE_REFORM_TYPES[r["administrative_unit_id"]],
+                    "name": nfc(r["name"]),
+                    "full_name": nfc(r["full_name"]),
+                    "name_en": nfc(r["name_en"]),
+                    "full_name_en": nfc(r["full_name_en"]),
+                }
+            )
     return units
 
 
@@ -92,12 +115,17 @@ def _boundaries(root: Path) -> list[dict]:
         doc = orjson.loads(Path(f).read_bytes())
         for feat in doc["features"]:
             props = {k: nfc(v) if isinstance(v, str) else v for k, v in feat["properties"].items()}
-            out.append({
-                "code": props["code"], "level": "commune" if os.sep + "wards" + os.sep in f else "province",
-                "props": props, "geometry": feat["geometry"],
-                "bbox": feat.get("bbox"), "collection_bbox": doc.get("bbox"),
-                "file": os.path.relpath(f, root),
-            })
+            out.append(
+                {
+                    "code": props["code"],
+                    "level": "commune" if os.sep + "wards" + os.sep in f else "province",
+                    "props": props,
+                    "geometry": feat["geometry"],
+                    "bbox": feat.get("bbox"),
+                    "collection_bbox": doc.get("bbox"),
+                    "file": os.path.relpath(f, root),
+                }
+            )
     return out
 
 

@@ -1,4 +1,5 @@
 """Read the rows of `INSERT INTO t(cols) VALUES (...), (...);` statements in upstream SQL dumps."""
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def _tuple(text: str, pos: int) -> tuple[list, int]:
         else:
             m = _NUMBER.match(text, pos)
             if not m:
-                raise ValueError(f"unexpected SQL value at offset {pos}: {text[pos:pos + 40]!r}")
+                raise ValueError(f"unexpected SQL value at offset {pos}: {text[pos : pos + 40]!r}")
             values.append(float(m.group()) if "." in m.group() else int(m.group()))
             pos = m.end()
         while text[pos] in " \t\r\n":
@@ -45,7 +46,7 @@ def _tuple(text: str, pos: int) -> tuple[list, int]:
         elif text[pos] == ")":
             return values, pos + 1
         else:
-            raise ValueError(f"unexpected SQL at offset {pos}: {text[pos:pos + 40]!r}")
+            raise ValueError(f"unexpected SQL at offset {pos}: {text[pos : pos + 40]!r}")
 
 
 def insert_rows(text: str, table: str) -> Iterator[dict]:

@@ -9,6 +9,7 @@ edges would not be shared and would be simplified apart. Bands are simplified in
 
 The work (about 50 s of CPU for the communes on this machine) starts in a process pool in prepare() and runs while
 the rest of the load reads, stages and checks; stage() collects it."""
+
 from __future__ import annotations
 
 import time
@@ -59,8 +60,12 @@ def band_shapes(wkbs: list[bytes]) -> dict:
             current = shapely.coverage_simplify(current, tol)
         multi = shapely.set_srid(np.array([_as_multi(g) for g in current], dtype=object), 3857)
         out[band] = list(shapely.to_wkb(multi, hex=True, include_srid=True))
-    return {"bands": out, "valid_before": valid_before, "clean_s": round(t_clean, 1),
-            "total_s": round(time.monotonic() - t0, 1)}
+    return {
+        "bands": out,
+        "valid_before": valid_before,
+        "clean_s": round(t_clean, 1),
+        "total_s": round(time.monotonic() - t0, 1),
+    }
 
 
 def _coverages(rows: list[dict]) -> dict[str, tuple[list[bytes], list[list[int]]]]:
@@ -81,8 +86,12 @@ def prepare(settings, src, prep) -> dict:
     coverages = _coverages(prep["rows"])
     pool = ProcessPoolExecutor(max_workers=len(LEVELS))
     futures = {level: pool.submit(band_shapes, wkbs) for level, (wkbs, _) in coverages.items()}
-    return {"pool": pool, "futures": futures, "ids": {lv: ids for lv, (_, ids) in coverages.items()},
-            "t0": time.monotonic()}
+    return {
+        "pool": pool,
+        "futures": futures,
+        "ids": {lv: ids for lv, (_, ids) in coverages.items()},
+        "t0": time.monotonic(),
+    }
 
 
 def _collect(data: dict) -> dict[str, dict]:
@@ -113,14 +122,33 @@ def stage(conn: psycopg.Connection, data: dict, prep: dict) -> None:
 
 
 def report(conn: psycopg.Connection, schema: str, data: dict) -> dict:
-    rows = conn.execute(f"SELECT u.level, s.zband, count(*), sum(s.npoints) FROM {schema}.unit_shapes s "
-                        f"JOIN {schema}.units u ON u.id = s.unit_id GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
-    bands = [{"level": lv, "band": b, "zooms": f"{BANDS[b][0]}-{BANDS[b][1]}", "tolerance_m": BANDS[b][2],
-              "shapes": n, "points": int(p)} for lv, b, n, p in rows]
+    rows = conn.execute(
+        f"SELECT u.level, s.zband, count(*), sum(s.npoints) FROM {schema}.unit_shapes s "
+        f"JOIN {schema}.units u ON u.id = s.unit_id GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    bands = [
+        {
+            "level": lv,
+            "band": b,
+            "zooms": f"{BANDS[b][0]}-{BANDS[b][1]}",
+            "tolerance_m": BANDS[b][2],
+            "shapes": n,
+            "points": int(p),
+        }
+        for lv, b, n, p in rows
+    ]
     res = data.get("results", {})
-    summary = [f"tiles: shapes in {len(BANDS)} zoom bands; coverage cleaned (source valid as a coverage: "
-               + ", ".join(f"{lv} {r['valid_before']}" for lv, r in res.items()) + "); "
-               + ", ".join(f"{lv} {r['total_s']} s" for lv, r in res.items())
-               + f" in the background, waited {data.get('wait_s')} s, copied in {data.get('copy_s')} s"]
-    return {"bands": bands, "workers": res, "wait_s": data.get("wait_s"), "copy_s": data.get("copy_s"),
-            "summary": summary}
+    summary = [
+        f"tiles: shapes in {len(BANDS)} zoom bands; coverage cleaned (source valid as a coverage: "
+        + ", ".join(f"{lv} {r['valid_before']}" for lv, r in res.items())
+        + "); "
+        + ", ".join(f"{lv} {r['total_s']} s" for lv, r in res.items())
+        + f" in the background, waited {data.get('wait_s')} s, copied in {data.get('copy_s')} s"
+    ]
+    return {
+        "bands": bands,
+        "workers": res,
+        "wait_s": data.get("wait_s"),
+        "copy_s": data.get("copy_s"),
+        "summary": summary,
+    }

@@ -8,6 +8,7 @@ the archive's layout: GitHub wraps everything in one top folder), and only then 
 into place. A download or check that fails leaves no folder in use and nothing loaded is touched:
 the load has not started. pooch does the downloading (streamed to a temporary file, moved into the
 download cache when complete; tqdm progress bar)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,9 +30,11 @@ COMMIT = "cd58063299585146ded3981f2272946ef19ced54"  # the snapshot (2026-08-02,
 # (small: a corrupt archive is refused before the large one is downloaded), then the snapshot.
 ARCHIVES = (("v2.4.1", "releases/v2.4.1/"), ("v3.0.2", "releases/v3.0.2/"), (COMMIT, ""))
 STAMP = ".vngeo-verified"  # written last into a fetched folder: the manifest it was checked against
-OFFLINE_HELP = ("Without network: download the three archives ({refs}) elsewhere and set VNGEO_SOURCE_URL to "
-                "their local path with {{ref}} in place of the name (e.g. /srv/vpd/{{ref}}.tar.gz), or to a mirror's "
-                "URL; or set VNGEO_SOURCE_DIR to an unpacked copy of the snapshot (data/README.md).")
+OFFLINE_HELP = (
+    "Without network: download the three archives ({refs}) elsewhere and set VNGEO_SOURCE_URL to "
+    "their local path with {{ref}} in place of the name (e.g. /srv/vpd/{{ref}}.tar.gz), or to a mirror's "
+    "URL; or set VNGEO_SOURCE_DIR to an unpacked copy of the snapshot (data/README.md)."
+)
 
 
 def manifest_id() -> str:
@@ -68,16 +71,19 @@ def _download(template: str, ref: str, cache: Path, log) -> tuple[Path, str]:
     try:
         return Path(pooch.retrieve(url, known_hash=None, fname=f"{ref}.tar.gz", path=cache, progressbar=True)), url
     except (requests.RequestException, OSError, ValueError) as exc:
-        raise SourceError(f"could not download the upstream archive {url} ({type(exc).__name__}: {exc}). "
-                          f"{_help()}") from None
+        raise SourceError(
+            f"could not download the upstream archive {url} ({type(exc).__name__}: {exc}). {_help()}"
+        ) from None
 
 
 def _unpack(archive: Path, want: dict[str, str], work: Path) -> int:
     """Copy the files named by `want` ({path in the archive, without its wrapping: path in the source
     folder}) out of a tar archive (gz, bz2 or xz); return how many were found."""
     found = 0
-    with tarfile.open(archive) as tar, tqdm(total=len(want), unit=" files", desc=f"unpack {archive.name}",
-                                            disable=None, leave=False) as bar:
+    with (
+        tarfile.open(archive) as tar,
+        tqdm(total=len(want), unit=" files", desc=f"unpack {archive.name}", disable=None, leave=False) as bar,
+    ):
         for member in tar:
             if not member.isfile():
                 continue
@@ -102,20 +108,32 @@ def fetch(template: str, dest: Path, cache: Path, log=print) -> None:
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
     try:
         for ref, prefix in ARCHIVES:
-            mine = {rel: d for rel, d in expected.items()
-                    if rel.startswith(prefix) and (prefix or not rel.startswith("releases/"))}
+            mine = {
+                rel: d
+                for rel, d in expected.items()
+                if rel.startswith(prefix) and (prefix or not rel.startswith("releases/"))
+            }
             archive, url = _download(template, ref, cache, log)
             try:
-                n = _unpack(archive, {rel[len(prefix):]: rel for rel in mine}, work)
-                manifest.verify(work, mine, lambda rels: tqdm(rels, desc=f"verify {ref}", unit=" files",
-                                                              disable=None, leave=False))
+                n = _unpack(archive, {rel[len(prefix) :]: rel for rel in mine}, work)
+                manifest.verify(
+                    work,
+                    mine,
+                    lambda rels, ref=ref: tqdm(rels, desc=f"verify {ref}", unit=" files", disable=None, leave=False),
+                )
             except (manifest.ManifestError, tarfile.TarError, EOFError, zlib.error, OSError) as exc:
                 if url != str(archive):
                     archive.unlink(missing_ok=True)  # a bad download is never used again
-                why = str(exc) if isinstance(exc, manifest.ManifestError) else f"unreadable archive ({type(exc).__name__}: {exc})"
-                raise SourceError(f"upstream archive {url} refused: {why}. Nothing was unpacked into {dest} "
-                                  f"and the loaded data are untouched. Check VNGEO_SOURCE_URL, or fetch again. "
-                                  f"{_help()}") from None
+                why = (
+                    str(exc)
+                    if isinstance(exc, manifest.ManifestError)
+                    else f"unreadable archive ({type(exc).__name__}: {exc})"
+                )
+                raise SourceError(
+                    f"upstream archive {url} refused: {why}. Nothing was unpacked into {dest} "
+                    f"and the loaded data are untouched. Check VNGEO_SOURCE_URL, or fetch again. "
+                    f"{_help()}"
+                ) from None
             log(f"{url}: {n} files, content as in {manifest.MANIFEST.relative_to(manifest.ROOT)}")
         (work / STAMP).write_text(f"{manifest_id()} {REPO}@{COMMIT} {' '.join(r for r, _ in ARCHIVES[:-1])}\n")
         old = None

@@ -23,6 +23,8 @@ SOURCES = [
         "used_for": "codes and types; the 2026 amendments",
     },
 ]
-LICENCE = "Data: MIT (vietnamese-provinces-database, © Thang Le Quoc), derived from the official map " \
-          "(sapnhap.bando.com.vn). Code: MIT."
+LICENCE = (
+    "Data: MIT (vietnamese-provinces-database, © Thang Le Quoc), derived from the official map "
+    "(sapnhap.bando.com.vn). Code: MIT."
+)
 ATTRIBUTION = "© vietnamese-provinces-database (MIT), official map sapnhap.bando.com.vn, vn-geodata"

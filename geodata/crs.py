@@ -14,6 +14,7 @@ Public API (also used by the tiles and the exports):
     bbox_to_crs84(bbox, src)                 a bbox given in src's authority axis order -> lon/lat
     tm3_zone(province_code, legacy=False)    the VN-2000 TM-3 zone a province uses (data/tm3.toml)
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,6 @@ import json
 import threading
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -33,15 +33,15 @@ from geodata.settings import DATA_DIR
 
 OGC_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{}"
-OFFICIAL_OP = 6960   # VN-2000 to WGS 84 (2): Decision 05/2007/QĐ-BTNMT, coordinate frame rotation
-MEKONG_OP = 5194     # VN-2000 to WGS 84 (1): what PROJ picks in the Mekong delta box otherwise
+OFFICIAL_OP = 6960  # VN-2000 to WGS 84 (2): Decision 05/2007/QĐ-BTNMT, coordinate frame rotation
+MEKONG_OP = 5194  # VN-2000 to WGS 84 (1): what PROJ picks in the Mekong delta box otherwise
 
 
 @dataclass(frozen=True)
 class Crs:
-    epsg: int | None        # None: OGC CRS84
+    epsg: int | None  # None: OGC CRS84
     name: str
-    lat_first: bool         # authority axis order is latitude, longitude (EPSG:4326, EPSG:4756)
+    lat_first: bool  # authority axis order is latitude, longitude (EPSG:4326, EPSG:4756)
     projected: bool
     vn2000: bool
 
@@ -62,7 +62,7 @@ class Crs:
         return _pyproj_crs(self.curie)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pyproj_crs(curie: str) -> CRS:
     return CRS.from_user_input(curie)
 
@@ -102,29 +102,38 @@ def parse(text: str | None, parameter: str = "crs", default: Crs = CRS84) -> Crs
         elif key.isdigit():
             found = BY_EPSG.get(int(key))
     if found is None:
-        raise InvalidInput(f"{parameter} {text!r} is not offered; use one of: " + ", ".join(supported_uris()),
-                           parameter=parameter, allowed=supported_uris())
+        raise InvalidInput(
+            f"{parameter} {text!r} is not offered; use one of: " + ", ".join(supported_uris()),
+            parameter=parameter,
+            allowed=supported_uris(),
+        )
     return found
 
 
 def _uses_op(t: Transformer, code: int) -> bool:
     """Whether the operation's PROJJSON has the transformation EPSG:<code> (or its inverse) as a step."""
+
     def walk(node) -> bool:
         if isinstance(node, dict):
             ident = node.get("id")
             # the inverse is labelled authority "INVERSE(EPSG)" or "INVERSE(DERIVED_FROM(EPSG))"
-            if (node.get("type") == "Transformation" and isinstance(ident, dict) and ident.get("code") == code
-                    and "EPSG" in str(ident.get("authority"))):
+            if (
+                node.get("type") == "Transformation"
+                and isinstance(ident, dict)
+                and ident.get("code") == code
+                and "EPSG" in str(ident.get("authority"))
+            ):
                 return True
             return any(walk(v) for v in node.values())
         if isinstance(node, list):
             return any(walk(v) for v in node)
         return False
+
     return walk(json.loads(t.to_json()))
 
 
 def _build(src: Crs, dst: Crs) -> Transformer:
-    if src.vn2000 == dst.vn2000:   # same datum: no choice of datum shift to make
+    if src.vn2000 == dst.vn2000:  # same datum: no choice of datum shift to make
         return Transformer.from_crs(src.pyproj(), dst.pyproj(), always_xy=True)
     group = TransformerGroup(src.pyproj(), dst.pyproj(), always_xy=True)
     for t in group.transformers:
@@ -133,7 +142,7 @@ def _build(src: Crs, dst: Crs) -> Transformer:
     raise RuntimeError(f"PROJ offers no EPSG:{OFFICIAL_OP} operation for {src.curie} -> {dst.curie}")
 
 
-_local = threading.local()   # pyproj transformers must not be shared between threads
+_local = threading.local()  # pyproj transformers must not be shared between threads
 
 
 def transformer(dst: Crs, src: Crs = CRS84) -> Transformer:
@@ -160,6 +169,7 @@ def transform_geoms(geoms, dst: Crs, src: Crs = CRS84, decimals: int | None = No
     def fn(x, y):
         xx, yy = t.transform(x, y)
         return np.round(xx, nd), np.round(yy, nd)
+
     return shapely.transform(geoms, fn, interleaved=False)
 
 
@@ -178,14 +188,14 @@ def bbox_to_crs84(bbox: list[float], src: Crs) -> tuple[float, float, float, flo
     if src.lat_first:
         a, b, c, d = b, a, d, c
     if a > c or b > d:
-        raise InvalidInput("bbox must be min x, min y, max x, max y in the axis order of bbox-crs",
-                           parameter="bbox")
+        raise InvalidInput("bbox must be min x, min y, max x, max y in the axis order of bbox-crs", parameter="bbox")
     if src == CRS84 or src.epsg == 4326:
         return a, b, c, d
     return transformer(CRS84, src).transform_bounds(a, b, c, d, densify_pts=21)
 
 
 # --- TM-3 zones per province -------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def _tm3() -> dict:
@@ -196,7 +206,7 @@ def _zone_for(meridian: float) -> int | None:
     return next((c for c in TM3_EPSG if _meridian_of(c) == meridian), None)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _meridian_of(epsg: int) -> float:
     op = CRS.from_epsg(epsg).coordinate_operation
     return next(p.value for p in op.params if "longitude" in p.name.lower())
@@ -207,27 +217,48 @@ def tm3_zone(province_code: str, legacy: bool = False) -> dict:
     table = _tm3()["legacy" if legacy else "provinces"]
     row = table.get(province_code)
     if row is None:
-        raise NotFound(f"no {'pre-2025 ' if legacy else ''}province has code {province_code!r}; "
-                       f"codes: {', '.join(table)}", parameter="province")
+        raise NotFound(
+            f"no {'pre-2025 ' if legacy else ''}province has code {province_code!r}; codes: {', '.join(table)}",
+            parameter="province",
+        )
     m = row["meridian"]
-    out = {"province": province_code, "name": row["name"], "meridian": m, "crs": EPSG_URI.format(_zone_for(m)),
-           "basis": row["basis"]}
-    if not legacy:   # the merged provinces' old meridians: what data made before the reform used
+    out = {
+        "province": province_code,
+        "name": row["name"],
+        "meridian": m,
+        "crs": EPSG_URI.format(_zone_for(m)),
+        "basis": row["basis"],
+    }
+    if not legacy:  # the merged provinces' old meridians: what data made before the reform used
         out["constituents"] = [c | {"crs": EPSG_URI.format(_zone_for(c["meridian"]))} for c in row["constituents"]]
     return out
 
 
 def tm3_zones(legacy: bool = False) -> dict:
-    return {"source": _tm3()["sources"]["legacy" if legacy else "provinces"],
-            "zones": [tm3_zone(code, legacy) for code in _tm3()["legacy" if legacy else "provinces"]]}
+    return {
+        "source": _tm3()["sources"]["legacy" if legacy else "provinces"],
+        "zones": [tm3_zone(code, legacy) for code in _tm3()["legacy" if legacy else "provinces"]],
+    }
 
 
 def catalogue() -> dict:
     """The CRSs offered and the datum transformation used, for /v1/crs."""
-    return {"crs": [{"uri": c.uri, "curie": c.curie, "name": c.name, "axis_order": "lat,lon" if c.lat_first
-                     else ("easting,northing" if c.projected else "lon,lat")} for c in SUPPORTED],
-            "transformation": {"epsg": OFFICIAL_OP, "name": "VN-2000 to WGS 84 (2)",
-                               "basis": "Quyết định 05/2007/QĐ-BTNMT, 7 parameters, coordinate frame rotations",
-                               "accuracy_m": 1.0,
-                               "note": f"forced everywhere; PROJ would pick EPSG:{MEKONG_OP} in the Mekong delta box "
-                                       "(about 0.8 m off at Bến Thành)"}}
+    return {
+        "crs": [
+            {
+                "uri": c.uri,
+                "curie": c.curie,
+                "name": c.name,
+                "axis_order": "lat,lon" if c.lat_first else ("easting,northing" if c.projected else "lon,lat"),
+            }
+            for c in SUPPORTED
+        ],
+        "transformation": {
+            "epsg": OFFICIAL_OP,
+            "name": "VN-2000 to WGS 84 (2)",
+            "basis": "Quyết định 05/2007/QĐ-BTNMT, 7 parameters, coordinate frame rotations",
+            "accuracy_m": 1.0,
+            "note": f"forced everywhere; PROJ would pick EPSG:{MEKONG_OP} in the Mekong delta box "
+            "(about 0.8 m off at Bến Thành)",
+        },
+    }

@@ -10,6 +10,7 @@ in its lifespan and reaches it through a dependency (api/deps.py); the CLI makes
 One way to the database, async or sync, both with the statement timeout and read-only settings of
 geodata/db.py: `connection()` (the pool) for requests, `connect()` for work in a thread (exports,
 folium maps, building the lookup index)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,7 @@ from geodata.settings import Settings
 from geodata.tiles import cache as tilecache
 
 log = logging.getLogger("vngeo.dataset")
-POLL_S = 2.0   # how stale the loaded dataset version may be in a worker
+POLL_S = 2.0  # how stale the loaded dataset version may be in a worker
 
 # The reform day is the first day of the first generation with a start (the one before it,
 # "pre-2025", has none: the records begin before the data set); the first geometry day is the first
@@ -41,6 +42,7 @@ SELECT (SELECT min(valid_from) FROM geo.generations) AS reform_day,
 @dataclass(frozen=True)
 class Facts:
     """What a dataset version says about itself."""
+
     version: str
     reform_day: date | None
     first_geometry_day: date | None
@@ -61,8 +63,9 @@ class Dataset:
         self.facts: Facts | None = None
         self.tiles = tilecache.TileState()
         self.ogc_geometry = ogc_geom.GeometryCache(settings.ogc_cache_mb * 1_000_000)
-        self.tile_cache = (tilecache.TileCache(settings.state_dir / "tiles") if settings.tile_cache
-                           else tilecache.NoCache())
+        self.tile_cache = (
+            tilecache.TileCache(settings.state_dir / "tiles") if settings.tile_cache else tilecache.NoCache()
+        )
         self._refreshing, self._reading_tiles = asyncio.Lock(), asyncio.Lock()
 
     # --- the database, one way, async or sync -------------------------------------------------
@@ -106,7 +109,7 @@ class Dataset:
         by the poller as soon as it sees the version (or here, by the first request that needs it)."""
         facts = await self.loaded()
         if self.tiles.version != facts.version:
-            async with self._reading_tiles:   # one read; the other requests wait for it
+            async with self._reading_tiles:  # one read; the other requests wait for it
                 if self.tiles.version != facts.version:
                     async with self.connection() as conn:
                         self.tiles = await tilecache.read_state(conn, facts.version)
@@ -120,7 +123,7 @@ class Dataset:
         log.info(await asyncio.to_thread(self.lookup.open_at_start))
         try:
             await self.refresh(lookup=False)
-        except Exception as exc:   # the database may be down: the poller retries
+        except Exception as exc:  # the database may be down: the poller retries
             log.warning("dataset state not read at start: %s", exc)
 
     async def close(self) -> None:
@@ -131,7 +134,7 @@ class Dataset:
         (~0.5 s) and (lookup=True) open its lookup snapshot. One refresh at a time; returns whether
         anything changed."""
         async with self._refreshing:
-            async with self.connection() as conn, conn.transaction():   # version and facts: one snapshot
+            async with self.connection() as conn, conn.transaction():  # version and facts: one snapshot
                 version = await read_version(conn)
                 changed = version is not None and version != self.version
                 if changed:
@@ -142,10 +145,13 @@ class Dataset:
             if changed:
                 try:
                     await self.tile_state()
-                except Exception as exc:   # read again by the next request that needs it
+                except Exception as exc:  # read again by the next request that needs it
                     log.warning("tile state of %s not read: %s", version, exc)
-            if lookup and version is not None and (self.lookup.current is None
-                                                   or self.lookup.current.version != version):
+            if (
+                lookup
+                and version is not None
+                and (self.lookup.current is None or self.lookup.current.version != version)
+            ):
                 changed = await asyncio.to_thread(self.lookup.refresh) or changed
             return changed
 

@@ -7,6 +7,7 @@ request wait at most that long for a connection and then answer 503; `reconnect_
 reconnect_timeout and shrinks; with 0 (as before) a slot was given up after one retry, and while a
 retry sits in its exponential backoff (1, 2, 4... s) no other growth is tried. A few seconds keeps the
 backoff short, so once the database is back the next request grows the pool again at once."""
+
 from __future__ import annotations
 
 import psycopg
@@ -32,10 +33,15 @@ def _options(settings: Settings) -> dict:
 
 def make_pool(settings: Settings, url: str) -> AsyncConnectionPool:
     return AsyncConnectionPool(
-        url, min_size=settings.pool_min, max_size=settings.pool_max, open=False,
+        url,
+        min_size=settings.pool_min,
+        max_size=settings.pool_max,
+        open=False,
         kwargs={"row_factory": dict_row, "autocommit": True, **_options(settings)},
-        check=AsyncConnectionPool.check_connection, configure=_snapshot_per_transaction,
-        timeout=settings.db_wait_s, reconnect_timeout=settings.db_reconnect_s,
+        check=AsyncConnectionPool.check_connection,
+        configure=_snapshot_per_transaction,
+        timeout=settings.db_wait_s,
+        reconnect_timeout=settings.db_reconnect_s,
     )
 
 

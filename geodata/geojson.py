@@ -1,4 +1,5 @@
 """GeoJSON output: geometry strings from PostGIS are embedded as-is (no parse, no re-serialise)."""
+
 from __future__ import annotations
 
 import orjson
@@ -12,7 +13,12 @@ def feature_collection(features: list[dict], *, id_field: str = "code", extra: d
     for f in features:
         props = {k: v for k, v in f.items() if k != "geometry"}
         geom = f.get("geometry")
-        out.append({"type": "Feature", "id": props.get(id_field),
-                    "geometry": orjson.Fragment(geom) if geom else None, "properties": props})
-    return orjson.dumps({"type": "FeatureCollection", **(extra or {}), "attribution": ATTRIBUTION,
-                         "features": out})
+        out.append(
+            {
+                "type": "Feature",
+                "id": props.get(id_field),
+                "geometry": orjson.Fragment(geom) if geom else None,
+                "properties": props,
+            }
+        )
+    return orjson.dumps({"type": "FeatureCollection", **(extra or {}), "attribution": ATTRIBUTION, "features": out})

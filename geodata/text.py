@@ -1,4 +1,5 @@
 """Vietnamese text: NFC storage, one folding function for search and matching."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,21 @@ from anyascii import anyascii
 # Old-style tone placement (hoà, thuỷ, khoẻ) -> the new style used by the statistics office.
 # Only the vowel pairs where the two styles differ: the mark moves from the first to the second vowel.
 _TONE_MOVES = {
-    "òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ",
-    "òe": "oè", "óe": "oé", "ỏe": "oẻ", "õe": "oẽ", "ọe": "oẹ",
-    "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ",
+    "òa": "oà",
+    "óa": "oá",
+    "ỏa": "oả",
+    "õa": "oã",
+    "ọa": "oạ",
+    "òe": "oè",
+    "óe": "oé",
+    "ỏe": "oẻ",
+    "õe": "oẽ",
+    "ọe": "oẹ",
+    "ùy": "uỳ",
+    "úy": "uý",
+    "ủy": "uỷ",
+    "ũy": "uỹ",
+    "ụy": "uỵ",
 }
 _TONE_RE = re.compile("|".join(_TONE_MOVES), re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -31,6 +44,7 @@ def tone_style(text: str) -> str:
 
     Vietnamese allows both; we keep the source spelling for display and use this for matching.
     Only applied where the pair ends the syllable (hòa -> hoà, but not hoàng)."""
+
     def repl(m: re.Match) -> str:
         s = m.group(0)
         out = _TONE_MOVES[s.lower()]

@@ -4,6 +4,7 @@ Each map is one HTML file an analyst can attach to a report: a density choroplet
 credits, and popups with the figures, the old units each commune came from and its powers. No CDN:
 the page loads Leaflet from vendor/ beside it (served at /maps/vendor/, copied next to the files by
 `vngeo maps build`), so it works offline."""
+
 from __future__ import annotations
 
 import html
@@ -26,6 +27,7 @@ COUNTRY = "vn"
 BREAKS = [100, 250, 500, 1000, 2500, 5000, 10000]
 COLOURS = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#b10026"]
 NO_DATA = "#cccccc"
+
 
 def colour(density: float | None) -> str:
     if density is None:
@@ -61,8 +63,10 @@ def _popup(r: dict, province_map: bool) -> str:
     rows = [(f.label, _value(f, r[f.name])) for f in fields.fields(fields.FOLIUM) if f.label]
     body = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows if v is not None)
     link = "" if province_map else f'<p><a href="{e(r["code"])}.html">Map of its communes →</a></p>'
-    return (f'<div class="vg-popup"><h4>{e(r["full_name"])}</h4><p>{e(r["full_name_en"] or "")} · '
-            f'code {e(r["code"])}</p><table>{body}</table>{link}</div>')
+    return (
+        f'<div class="vg-popup"><h4>{e(r["full_name"])}</h4><p>{e(r["full_name_en"] or "")} · '
+        f"code {e(r['code'])}</p><table>{body}</table>{link}</div>"
+    )
 
 
 def _legend(title: str, as_of: date) -> str:
@@ -88,24 +92,41 @@ def _rows(conn: psycopg.Connection, as_of: date, province: str | None) -> list[d
 
 def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str:
     """The HTML of one map; Leaflet comes from vendor/ next to it, never from a CDN."""
-    features = [{"type": "Feature", "geometry": orjson.loads(r["geometry"]),
-                 "properties": {"code": r["code"], "name": r["full_name"], "fill": colour(r["density_per_km2"]),
-                                "popup": _popup(r, province_map)}} for r in rows]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": orjson.loads(r["geometry"]),
+            "properties": {
+                "code": r["code"],
+                "name": r["full_name"],
+                "fill": colour(r["density_per_km2"]),
+                "popup": _popup(r, province_map),
+            },
+        }
+        for r in rows
+    ]
     m = folium.Map(tiles=None, control_scale=True)
     m.default_js = [("leaflet", "vendor/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "vendor/leaflet/leaflet.css")]
     layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=title,
-        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555", "weight": 0.6,
-                                  "fillOpacity": 0.8},
+        {"type": "FeatureCollection", "features": features},
+        name=title,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#555",
+            "weight": 0.6,
+            "fillOpacity": 0.8,
+        },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360))
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
+    )
     layer.add_to(m)
     if features:
         m.fit_bounds(_bounds(features))
-    m.get_root().header.add_child(folium.Element(f'<title>{html.escape(title)} — vn-geodata</title>'
-                                                 '<link rel="icon" href="data:,">'))  # no /favicon.ico 404
+    m.get_root().header.add_child(
+        folium.Element(f'<title>{html.escape(title)} — vn-geodata</title><link rel="icon" href="data:,">')
+    )  # no /favicon.ico 404
     m.get_root().html.add_child(folium.Element(_legend(title, as_of)))
     out = m.get_root().render()
     if "https://cdn" in out or "cdnjs" in out:  # a folium upgrade added an asset we do not ship
@@ -116,8 +137,9 @@ def render(rows: list[dict], as_of: date, title: str, province_map: bool) -> str
 def _bounds(features: list[dict]) -> list[list[float]]:
     xs, ys = [], []
     for f in features:
-        for poly in f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [
-                f["geometry"]["coordinates"]]:
+        for poly in (
+            f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon" else [f["geometry"]["coordinates"]]
+        ):
             for x, y in poly[0]:
                 xs.append(x)
                 ys.append(y)
@@ -153,8 +175,14 @@ def copy_vendor(out: Path) -> None:
     shutil.copytree(VENDOR_SRC, out / "vendor" / "leaflet", dirs_exist_ok=True)
 
 
-def build_all(url: str, state_dir: Path, as_of: date, codes: list[str] | None = None,
-              out: Path | None = None, progress=lambda code: None) -> list[Path]:
+def build_all(
+    url: str,
+    state_dir: Path,
+    as_of: date,
+    codes: list[str] | None = None,
+    out: Path | None = None,
+    progress=lambda code: None,
+) -> list[Path]:
     """Write vn.html and one HTML per province (or only `codes`); returns the files written."""
     with psycopg.connect(url, row_factory=dict_row) as conn:
         out = out or map_dir(state_dir, dataset_version(conn)) / as_of.isoformat()

@@ -1,4 +1,5 @@
 """Fixtures: the real database the Makefile started and loaded, and the real service over HTTP."""
+
 from __future__ import annotations
 
 import os
@@ -51,9 +52,25 @@ def _free_port() -> int:
 def start_server(env: dict | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
@@ -141,6 +158,7 @@ def browser():
     """Headless Chromium (tests/browser.py) for a test module; each test opens its own context. Per
     module, not per run: Playwright's sync API must not stay open beside other modules' event loops."""
     from tests.browser import ARGS, CHROMIUM
+
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is missing: `make test` installs it (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")

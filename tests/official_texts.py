@@ -10,6 +10,7 @@ The texts and the unit list spell some names differently (Sà/Xà Phìn, Phó/Ph
 "Văn Miếu - Quốc Tử Giám" with or without the dash): when no text names an old commune as listed, the
 names are compared without diacritics and spaces (x = s, y = i), then, last, by a close spelling
 (difflib ratio >= 0.8) among the texts of the new province."""
+
 from __future__ import annotations
 
 import difflib
@@ -18,13 +19,40 @@ import unicodedata
 from collections import defaultdict
 
 CUT = re.compile(r"[,;()]|\s+và\s+|\.\s")
-CUT_KEEP_VA = re.compile(r"[,;()]|\.\s")    # "Lao Và Chải" is a name
+CUT_KEEP_VA = re.compile(r"[,;()]|\.\s")  # "Lao Và Chải" is a name
 UNCHANGED = ("giữ nguyên", "không sắp xếp", "không thực hiện sắp xếp")
-ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-         "x": "10", "xi": "11", "xii": "12"}
+ROMAN = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+    "xi": "11",
+    "xii": "12",
+}
 # The two tone-mark styles (hòa / hoà): compare in one.
-TONES = {"òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ", "òe": "oè", "óe": "oé", "ỏe": "oẻ", "õe": "oẽ",
-         "ọe": "oẹ", "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ"}
+TONES = {
+    "òa": "oà",
+    "óa": "oá",
+    "ỏa": "oả",
+    "õa": "oã",
+    "ọa": "oạ",
+    "òe": "oè",
+    "óe": "oé",
+    "ỏe": "oẻ",
+    "õe": "oẽ",
+    "ọe": "oẹ",
+    "ùy": "uỳ",
+    "úy": "uý",
+    "ủy": "uỷ",
+    "ũy": "uỹ",
+    "ụy": "uỵ",
+}
 
 
 def norm(text: str) -> str:
@@ -36,7 +64,7 @@ def norm(text: str) -> str:
             w = w[:-2] + TONES[w[-2:]]
         w = re.sub(r"^0+(\d)", r"\1", w)
         words.append(w)
-    if words and words[-1] in ROMAN:   # "Hòa Tú II" = "Hòa Tú 2"; a Roman number ends a name
+    if words and words[-1] in ROMAN:  # "Hòa Tú II" = "Hòa Tú 2"; a Roman number ends a name
         words[-1] = ROMAN[words[-1]]
     return " ".join(words)
 
@@ -82,10 +110,13 @@ def expected_successors(db) -> dict[str, set[str]]:
     for code, level, name, _, _, t1, t2, _ in new:
         if level != "province":
             continue
-        t1, t2 = (t and re.sub(r"(?i)\bTPHCM\b", "Thành phố Hồ Chí Minh", t) for t in (t1, t2))   # as Ho Chi Minh City's text has it
+        t1, t2 = (
+            t and re.sub(r"(?i)\bTPHCM\b", "Thành phố Hồ Chí Minh", t) for t in (t1, t2)
+        )  # as Ho Chi Minh City's text has it
         for oc, oname in old_prov.items():
-            if any(names(t, oname) for t in (t1, t2)) or \
-                    (any(t and norm(t) in UNCHANGED for t in (t1, t2)) and norm(oname) == norm(name)):
+            if any(names(t, oname) for t in (t1, t2)) or (
+                any(t and norm(t) in UNCHANGED for t in (t1, t2)) and norm(oname) == norm(name)
+            ):
                 preds[code].add(oc)
     new_by_old_prov = defaultdict(list)
     for r in new:
@@ -108,7 +139,7 @@ def expected_successors(db) -> dict[str, set[str]]:
     by_district = defaultdict(list)
     for r in communes:
         by_district[r[3]].append(r)
-    same_name = defaultdict(list)   # (old province group, loose name) -> old communes
+    same_name = defaultdict(list)  # (old province group, loose name) -> old communes
     for r in communes:
         same_name[(frozenset(preds_of(preds, r[4])), loose(r[2]))].append(r)
 
@@ -116,21 +147,31 @@ def expected_successors(db) -> dict[str, set[str]]:
         return norm(name) in ends[n_code] or loose(name) in loose_ends[n_code]
 
     out = {}
-    for code, level, name, district, province, *_ in communes:
-        whole_district = norm("huyện " + districts[district])   # "Huyện Kiên Hải": all its communes
+    for code, _level, name, district, province, *_ in communes:
+        whole_district = norm("huyện " + districts[district])  # "Huyện Kiên Hải": all its communes
         cands = new_by_old_prov[province]
         got = {r[0] for r in cands if named(r[0], name) or whole_district in outside[r[0]]}
         twins = same_name[(frozenset(preds_of(preds, province)), loose(name))]
         if len(twins) > 1 and got:
             # Several old communes of these provinces have this name: a text names this one when it also
             # names its district ("(huyện Đức Hòa)") or another commune of its district.
-            hints = [f"{norm(name)} ({norm(t + ' ' + districts[district])})" for t in ("huyện", "quận", "thị xã", "thành phố")]
-            near = {n for n in got if any(h in raw[n] for h in hints) or
-                    any(o[0] != code and named(n, o[2]) for o in by_district[district])}
+            hints = [
+                f"{norm(name)} ({norm(t + ' ' + districts[district])})"
+                for t in ("huyện", "quận", "thị xã", "thành phố")
+            ]
+            near = {
+                n
+                for n in got
+                if any(h in raw[n] for h in hints)
+                or any(o[0] != code and named(n, o[2]) for o in by_district[district])
+            }
             got = near or got
         if not got:
-            got = {r[0] for r in cands
-                   if any(difflib.SequenceMatcher(None, loose(name), x).ratio() >= 0.8 for x in loose_ends[r[0]])}
+            got = {
+                r[0]
+                for r in cands
+                if any(difflib.SequenceMatcher(None, loose(name), x).ratio() >= 0.8 for x in loose_ends[r[0]])
+            }
         out[code] = got
     return out
 

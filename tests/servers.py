@@ -1,6 +1,7 @@
 """Service instances for the reliability tests, logging to a file (conftest.start_server pipes the
 output and never reads it: a server that logs a lot, as one whose database is down does, would block
 on a full pipe) and with their worker processes visible (to show that none died)."""
+
 from __future__ import annotations
 
 import os
@@ -36,10 +37,31 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
         self._out = open(log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--log-level", "warning", "--loop", "uvloop", "--http", "httptools",
-             "--timeout-keep-alive", "5"],
-            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=self._out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--timeout-keep-alive",
+                "5",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
         self._wait(ready, workers)
 
     def _wait(self, ready: str, workers: int) -> None:

@@ -1,5 +1,6 @@
 """Negotiated compression over real HTTP: every JSON, GeoJSON, HTML, JS/CSS and tile response is
 compressed when the client asks, decodes to the identity bytes, and keeps ETag/304 working."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,15 +11,32 @@ import pytest
 import zstandard
 
 PATHS = [  # one of each kind of text response the service sends
-    "/v1/meta", "/openapi.json", "/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/api",
-    "/ogc/collections/communes/queryables", "/ogc/collections/communes/items?limit=20",
-    "/ogc/collections/provinces/items/01", "/ogc?f=html", "/ogc/collections/communes/items?limit=5&f=html",
-    "/v1/tiles/communes.json", "/v1/units/00070", "/v1/lookup?lat=21.0288&lon=105.8522",
-    "/v1/layers/provinces.geojson?simplify=5", "/viewer/units.json", "/", "/static/app.js", "/static/style.css",
+    "/v1/meta",
+    "/openapi.json",
+    "/ogc",
+    "/ogc/conformance",
+    "/ogc/collections",
+    "/ogc/api",
+    "/ogc/collections/communes/queryables",
+    "/ogc/collections/communes/items?limit=20",
+    "/ogc/collections/provinces/items/01",
+    "/ogc?f=html",
+    "/ogc/collections/communes/items?limit=5&f=html",
+    "/v1/tiles/communes.json",
+    "/v1/units/00070",
+    "/v1/lookup?lat=21.0288&lon=105.8522",
+    "/v1/layers/provinces.geojson?simplify=5",
+    "/viewer/units.json",
+    "/",
+    "/static/app.js",
+    "/static/style.css",
     "/ogc/collections/nowhere/items",  # a problem+json 404
 ]
-DECODE = {"br": brotli.decompress, "gzip": gzip.decompress,
-          "zstd": lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b)}
+DECODE = {
+    "br": brotli.decompress,
+    "gzip": gzip.decompress,
+    "zstd": lambda b: zstandard.ZstdDecompressor().decompressobj().decompress(b),
+}
 
 
 def raw(server: str, path: str, encoding: str, **headers) -> httpx.Response:
@@ -41,7 +59,7 @@ def test_text_responses_are_compressed_when_asked(server, path):
         assert r.headers.get("content-encoding") == enc, (path, enc, r.headers)
         assert "accept-encoding" in r.headers.get("vary", "").lower()
         body = DECODE[enc](r.raw_bytes)
-        if b"timeStamp" not in plain.raw_bytes and "/lookup" not in path:   # these two carry the time
+        if b"timeStamp" not in plain.raw_bytes and "/lookup" not in path:  # these two carry the time
             assert body == plain.raw_bytes, path
         if len(plain.raw_bytes) > 500:
             assert len(r.raw_bytes) < len(plain.raw_bytes)
@@ -64,7 +82,7 @@ def test_static_etag_is_weak_when_compressed_and_304_still_works(server):
 
 
 def test_tiles_are_sent_precompressed_from_the_cache(server):
-    path = "/v1/tiles/communes/9/406/225.mvt?as_of=2026-02-03"   # Hà Nội
+    path = "/v1/tiles/communes/9/406/225.mvt?as_of=2026-02-03"  # Hà Nội
     plain = raw(server, path, "identity")
     assert plain.status_code == 200 and "content-encoding" not in plain.headers
     assert plain.headers["etag"].startswith('"')
@@ -79,7 +97,7 @@ def test_tiles_are_sent_precompressed_from_the_cache(server):
         tags.add(first.headers["etag"])
         nm = raw(server, path, enc, **{"If-None-Match": first.headers["etag"]})
         assert nm.status_code == 304 and nm.headers["etag"] == first.headers["etag"]
-    assert len(tags) == 3   # one representation, one ETag
+    assert len(tags) == 3  # one representation, one ETag
     # zstd only: tiles are kept in br and gzip; identity then (still correct, never a wrong encoding)
     z = raw(server, path, "zstd")
     assert "content-encoding" not in z.headers and z.raw_bytes == plain.raw_bytes

@@ -1,5 +1,6 @@
 """VN-2000 done right: EPSG:6960 forced (not PROJ's EPSG:5194 in the Mekong delta box), axis order,
 CRS parameters, TM-3 zones. Real PROJ, real database, real HTTP."""
+
 from __future__ import annotations
 
 import math
@@ -10,7 +11,7 @@ from pyproj import Transformer
 from geodata import crs
 from tests.conftest import assert_problem
 
-BEN_THANH = (106.698056, 10.772222)   # lon, lat (WGS 84): Bến Thành market, Hồ Chí Minh City
+BEN_THANH = (106.698056, 10.772222)  # lon, lat (WGS 84): Bến Thành market, Hồ Chí Minh City
 UTM48 = crs.parse("EPSG:3405")
 
 
@@ -62,10 +63,10 @@ def test_bbox_in_vn2000_utm_to_crs84_and_lat_lon_order():
 def test_tm3_zones_per_province():
     hcm_old = crs.tm3_zone("79", legacy=True)
     assert hcm_old["meridian"] == 105.75 and hcm_old["crs"].endswith("/9210")
-    assert crs.tm3_zone("19")["meridian"] == 106.5                 # Thái Nguyên + Bắc Kạn agree
-    hcm = crs.tm3_zone("79")                                       # TT 24/2025: 105°45′ for the merged city
+    assert crs.tm3_zone("19")["meridian"] == 106.5  # Thái Nguyên + Bắc Kạn agree
+    hcm = crs.tm3_zone("79")  # TT 24/2025: 105°45′ for the merged city
     assert hcm["meridian"] == 105.75 and hcm["crs"].endswith("/9210")
-    assert {c["meridian"] for c in hcm["constituents"]} == {105.75, 107.75}   # BR-VT data used 107°45′
+    assert {c["meridian"] for c in hcm["constituents"]} == {105.75, 107.75}  # BR-VT data used 107°45′
     assert crs.tm3_zone("12")["meridian"] == 104.75 and crs.tm3_zone("12", legacy=True)["meridian"] == 103.0
     assert len(crs.tm3_zones()["zones"]) == 34 and all(z["crs"] for z in crs.tm3_zones()["zones"])
     with pytest.raises(crs.NotFound):
@@ -97,8 +98,9 @@ def test_service_epsg4326_is_latitude_first(http):
 
 
 def test_service_refuses_unknown_crs_with_the_list(http):
-    body = assert_problem(http.get("/ogc/collections/communes/items", params={"crs": "EPSG:3857"}), 400,
-                          "is not offered")
+    body = assert_problem(
+        http.get("/ogc/collections/communes/items", params={"crs": "EPSG:3857"}), 400, "is not offered"
+    )
     assert "http://www.opengis.net/def/crs/EPSG/0/3405" in body["allowed"]
 
 
@@ -106,11 +108,13 @@ def test_crs_catalogue_and_tm3_routes(http):
     cat = http.get("/v1/crs").json()
     assert cat["transformation"]["epsg"] == 6960
     assert {"http://www.opengis.net/def/crs/EPSG/0/3405", "http://www.opengis.net/def/crs/EPSG/0/9218"} <= {
-        c["uri"] for c in cat["crs"]}
+        c["uri"] for c in cat["crs"]
+    }
     zones = http.get("/v1/crs/tm3").json()["zones"]
     assert len(zones) == 34 and {z["province"] for z in zones} == {
-        p["code"] for p in http.get("/v1/provinces", params={"as_of": "2025-07-01"}).json()["results"]}
-    assert http.get("/v1/crs/tm3/52").json()["meridian"] == 108.25             # Gia Lai + Bình Định
+        p["code"] for p in http.get("/v1/provinces", params={"as_of": "2025-07-01"}).json()["results"]
+    }
+    assert http.get("/v1/crs/tm3/52").json()["meridian"] == 108.25  # Gia Lai + Bình Định
     assert len(http.get("/v1/crs/tm3", params={"legacy": "true"}).json()["zones"]) == 63
     assert_problem(http.get("/v1/crs/tm3/99"), 404, "no province")
     assert_problem(http.get("/v1/crs/tm3/abc"), 422, "province")

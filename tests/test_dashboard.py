@@ -1,5 +1,6 @@
 """The dashboard's aggregates over HTTP against SQL written here on the real database: the matrix and
 its cells, the series over time, the map counts, the scale figures, the feeds, and bad input."""
+
 from __future__ import annotations
 
 import json
@@ -31,40 +32,59 @@ def test_matrix_cells_match_sql(http, db, day):
             assert c["to_level"] == {l: sum(1 for r in mine if r[1] == l) for l in ("province", "commune")}
         else:
             mine = [r for r in rows if r[0] == sector and r[1] == lvl]
-            assert c["by_origin"] == {o: sum(1 for r in mine if r[3] == o)
-                                      for o in ("central", "province", "district_abolished")}
+            assert c["by_origin"] == {
+                o: sum(1 for r in mine if r[3] == o) for o in ("central", "province", "district_abolished")
+            }
         assert c["count"] == len(mine), (sector, lvl)
-        assert c["by_mechanism"] == {m: sum(1 for r in mine if r[2] == m) for m in ("phan_quyen", "phan_cap", "uy_quyen")}
+        assert c["by_mechanism"] == {
+            m: sum(1 for r in mine if r[2] == m) for m in ("phan_quyen", "phan_cap", "uy_quyen")
+        }
     # every sector with a power in force has a row; totals add up
     assert {r[0] for r in rows} == {r["sector"] for r in body["rows"]}
     assert body["powers_in_force"] == len(rows)
     coverage = http.get("/v1/powers", params={"as_of": day, "limit": 1}).json()["coverage"]
-    assert coverage["powers"]["by_status"]["in_force"] == len(rows)   # one definition of "in force"
+    assert coverage["powers"]["by_status"]["in_force"] == len(rows)  # one definition of "in force"
     assert body["totals"]["commune"]["count"] == sum(1 for r in rows if r[1] == "commune")
-    assert body["totals"]["central"]["to_level"] == {l: sum(1 for r in rows if r[3] == "central" and r[1] == l)
-                                                      for l in ("province", "commune")}
+    assert body["totals"]["central"]["to_level"] == {
+        l: sum(1 for r in rows if r[3] == "central" and r[1] == l) for l in ("province", "commune")
+    }
 
 
 def test_land_powers_leave_the_communes_on_2026_01_31(http, db):
     """NĐ 49/2026/NĐ-CP ended most of NĐ 151/2025's commune land powers from 2026-01-31."""
     land = {d: http.get("/v1/dashboard/matrix", params={"as_of": d}).json() for d in ("2026-01-30", "2026-01-31")}
-    commune = {d: next(r for r in m["rows"] if r["sector"] == "land")["cells"]["commune"]["count"] for d, m in land.items()}
+    commune = {
+        d: next(r for r in m["rows"] if r["sector"] == "land")["cells"]["commune"]["count"] for d, m in land.items()
+    }
     assert commune["2026-01-31"] < commune["2026-01-30"], commune
-    sql = {d: db.execute("SELECT count(*) FROM geo.powers p WHERE p.sector = 'land' AND p.holder_level = 'commune' "
-                         "AND p.valid @> %s::date", (d,)).fetchone()[0] for d in commune}
+    sql = {
+        d: db.execute(
+            "SELECT count(*) FROM geo.powers p WHERE p.sector = 'land' AND p.holder_level = 'commune' "
+            "AND p.valid @> %s::date",
+            (d,),
+        ).fetchone()[0]
+        for d in commune
+    }
     assert sql == commune
     # and the communes themselves hold fewer land powers (Phường Hoàn Kiếm, an ordinary ward)
-    held = {d: db.execute("SELECT count(*) FROM geo.unit_powers up JOIN geo.units u ON u.id = up.unit_id "
-                          "JOIN geo.powers p ON p.id = up.power_id WHERE u.code = '00070' AND u.level = 'commune' "
-                          "AND p.sector = 'land' AND up.valid @> %(d)s::date AND u.valid @> %(d)s::date", {"d": d}).fetchone()[0]
-            for d in commune}
+    held = {
+        d: db.execute(
+            "SELECT count(*) FROM geo.unit_powers up JOIN geo.units u ON u.id = up.unit_id "
+            "JOIN geo.powers p ON p.id = up.power_id WHERE u.code = '00070' AND u.level = 'commune' "
+            "AND p.sector = 'land' AND up.valid @> %(d)s::date AND u.valid @> %(d)s::date",
+            {"d": d},
+        ).fetchone()[0]
+        for d in commune
+    }
     assert held["2026-01-31"] < held["2026-01-30"], held
 
 
 def test_cell_lists_its_powers_with_instrument_article_and_sources(http, db):
     m = http.get("/v1/dashboard/matrix", params={"as_of": "2026-12-07"}).json()
     row = max(m["rows"], key=lambda r: r["cells"]["commune"]["count"])
-    body = http.get("/v1/dashboard/cell", params={"as_of": "2026-12-07", "sector": row["sector"], "level": "commune"}).json()
+    body = http.get(
+        "/v1/dashboard/cell", params={"as_of": "2026-12-07", "sector": row["sector"], "level": "commune"}
+    ).json()
     assert body["total"] == row["cells"]["commune"]["count"] == len(body["results"])
     for p in body["results"]:
         assert p["sector"] == row["sector"] and p["holder_level"] == "commune"
@@ -109,17 +129,28 @@ def test_lapsing_is_ending_soon_in_full(http, db):
 def test_map_counts_match_sql(http, db):
     body = http.get("/v1/dashboard/map", params={"as_of": "2026-12-07", "sector": "land"}).json()
     rows = {r[0]: dict(zip(body["columns"], r)) for r in body["rows"]}
-    sql = dict(db.execute(
-        "SELECT u.code, count(*) FROM geo.units u JOIN geo.unit_powers up ON up.unit_id = u.id "
-        "JOIN geo.powers p ON p.id = up.power_id WHERE u.valid @> %(d)s::date AND up.valid @> %(d)s::date "
-        "AND u.level = 'commune' AND p.sector = 'land' GROUP BY u.code", {"d": "2026-12-07"}).fetchall())
+    sql = dict(
+        db.execute(
+            "SELECT u.code, count(*) FROM geo.units u JOIN geo.unit_powers up ON up.unit_id = u.id "
+            "JOIN geo.powers p ON p.id = up.power_id WHERE u.valid @> %(d)s::date AND up.valid @> %(d)s::date "
+            "AND u.level = 'commune' AND p.sector = 'land' GROUP BY u.code",
+            {"d": "2026-12-07"},
+        ).fetchall()
+    )
     assert {c: r["own"] + r["inherited"] for c, r in rows.items()} == sql
-    assert body["units"] == db.execute("SELECT count(*) FROM geo.units WHERE level = 'commune' "
-                                       "AND valid @> '2026-12-07'::date").fetchone()[0]
+    assert (
+        body["units"]
+        == db.execute(
+            "SELECT count(*) FROM geo.units WHERE level = 'commune' AND valid @> '2026-12-07'::date"
+        ).fetchone()[0]
+    )
     regimes = {r["province"] for r in body["special_regimes"]}
     assert {"01", "79"} <= regimes
     # only instruments in force on the day: Hà Nội's Capital Law 39/2024 gave way to 02/2026 on 2026-07-01
-    for day, now, gone in (("2026-06-30", "39/2024/QH15", "02/2026/QH16"), ("2026-12-07", "02/2026/QH16", "39/2024/QH15")):
+    for day, now, gone in (
+        ("2026-06-30", "39/2024/QH15", "02/2026/QH16"),
+        ("2026-12-07", "02/2026/QH16", "39/2024/QH15"),
+    ):
         regimes = http.get("/v1/dashboard/map", params={"as_of": day, "sector": "land"}).json()["special_regimes"]
         hanoi = next(r["instruments"] for r in regimes if r["province"] == "01")
         assert now in hanoi and gone not in hanoi, (day, hanoi)
@@ -144,15 +175,20 @@ def test_map_for_one_power_and_bad_input(http):
 
 def test_scale_figures_match_sql(http, db):
     body = http.get("/v1/dashboard/scale", params={"as_of": "2026-12-07"}).json()
-    sql = dict((r[0], r[1:]) for r in db.execute("""
+    sql = dict(
+        (r[0], r[1:])
+        for r in db.execute("""
         SELECT province_code, count(*),
                count(*) FILTER (WHERE NOT flags ? 'population' AND population BETWEEN 25000 AND 40000),
                count(*) FILTER (WHERE NOT flags ? 'area_km2' AND area_km2 BETWEEN 100 AND 200),
                count(*) FILTER (WHERE flags ? 'population' OR flags ? 'area_km2')
-        FROM geo.units WHERE level = 'commune' AND valid @> '2026-12-07'::date GROUP BY 1""").fetchall())
+        FROM geo.units WHERE level = 'commune' AND valid @> '2026-12-07'::date GROUP BY 1""").fetchall()
+    )
     assert len(body["provinces"]) == 34
     for p in body["provinces"]:
-        assert (p["communes"], p["population"]["in_band"], p["area_km2"]["in_band"], p["flagged"]) == sql[p["code"]], p["code"]
+        assert (p["communes"], p["population"]["in_band"], p["area_km2"]["in_band"], p["flagged"]) == sql[p["code"]], p[
+            "code"
+        ]
     assert body["total"]["communes"] == sum(v[0] for v in sql.values())
     # flagged figures are listed (with the reason), not dropped
     flagged = [o for o in body["outliers"] if o["flags"]]
@@ -170,7 +206,7 @@ def test_feeds_carry_unit_changes_and_power_events(http):
     assert sum(e["count"] for e in entries if e["kind"] == "units") == changes["count"]
     events = http.get("/v1/powers/events", params={"from": window["since"], "to": window["until"]}).json()
     assert sum(e["count"] for e in entries if e["kind"] == "powers") == events["total"]
-    assert any(e["date"] == "2027-03-01" and e["kind"] == "powers" for e in entries)   # upcoming included
+    assert any(e["date"] == "2027-03-01" and e["kind"] == "powers" for e in entries)  # upcoming included
     assert len({i["id"] for i in body["items"]}) == len(body["items"])
     atom = http.get("/v1/feed.atom", params=window)
     assert atom.headers["content-type"].startswith("application/atom+xml")

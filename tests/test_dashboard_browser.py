@@ -3,6 +3,7 @@ real service and database: every view opened, the numbers on screen checked agai
 a matrix cell followed to its powers and a source link, a CSV download compared with the API, the date
 moved across 2026-01-31, no console error, and axe-core (from npm) with no serious or critical
 violation. Screenshots (desktop and phone) go to .vngeo/screenshots/dashboard/ (git-ignored)."""
+
 from __future__ import annotations
 
 import csv
@@ -30,13 +31,21 @@ class Dash(RecordingPage):
     """A dashboard page; links to the sources (other origins) are answered by a stand-in page."""
 
     def __init__(self, browser, server, viewport=None):
-        super().__init__(browser, server, offline_links=True, accept_downloads=True,
-                         viewport=viewport or {"width": 1366, "height": 900})
+        super().__init__(
+            browser,
+            server,
+            offline_links=True,
+            accept_downloads=True,
+            viewport=viewport or {"width": 1366, "height": 900},
+        )
 
     def ready(self, view: str | None = None):
         self.page.wait_for_function(
             "v => document.body.dataset.ready && !document.getElementById('view').hasAttribute('aria-busy')"
-            " && (!v || document.body.dataset.view === v)", arg=view, timeout=WAIT)
+            " && (!v || document.body.dataset.view === v)",
+            arg=view,
+            timeout=WAIT,
+        )
         return self.page
 
     def open(self, query: str = "", view: str | None = None):
@@ -49,6 +58,7 @@ class Dash(RecordingPage):
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
 
 @pytest.fixture
 def dash(browser, server):
@@ -75,8 +85,11 @@ def test_matrix_numbers_match_the_api_and_a_cell_opens_its_powers_and_source(das
     shown = {b.get_attribute("data-cell"): int(b.get_attribute("data-n")) for b in pg.locator("button.cell").all()}
     api = {f"{r['sector']}:{lvl}::": c["count"] for r in m["rows"] for lvl, c in r["cells"].items()}
     assert shown == api
-    sql = db.execute("SELECT count(DISTINCT p.id) FROM geo.powers p JOIN geo.power_units pu ON pu.power_id = p.id "
-                     "WHERE p.holder_level = 'commune' AND pu.valid @> %s::date", (DAY,)).fetchone()[0]
+    sql = db.execute(
+        "SELECT count(DISTINCT p.id) FROM geo.powers p JOIN geo.power_units pu ON pu.power_id = p.id "
+        "WHERE p.holder_level = 'commune' AND pu.valid @> %s::date",
+        (DAY,),
+    ).fetchone()[0]
     totals = pg.locator("#matrix-table tr.totals td")
     assert int(totals.nth(2).get_attribute("data-n")) == sql == m["totals"]["commune"]["count"]
     # the banner says the catalogue is partial, on every view
@@ -108,14 +121,19 @@ def test_matrix_numbers_match_the_api_and_a_cell_opens_its_powers_and_source(das
 def test_moving_the_date_across_2026_01_31_takes_the_land_powers_from_the_communes(dash, http):
     pg = dash.open("?date=2026-01-30")
     before = land_commune(pg)
-    assert before == next(r for r in matrix_api(http, "2026-01-30")["rows"] if r["sector"] == "land")["cells"]["commune"]["count"]
+    assert (
+        before
+        == next(r for r in matrix_api(http, "2026-01-30")["rows"] if r["sector"] == "land")["cells"]["commune"]["count"]
+    )
     slider = pg.locator("#date-slider")
     slider.focus()
-    pg.keyboard.press("ArrowRight")          # keyboard: one day on, to 2026-01-31
+    pg.keyboard.press("ArrowRight")  # keyboard: one day on, to 2026-01-31
     dash.ready()
     pg.wait_for_function("() => document.body.dataset.day === '2026-01-31'", timeout=WAIT)
     after = land_commune(pg)
-    api_after = next(r for r in matrix_api(http, "2026-01-31")["rows"] if r["sector"] == "land")["cells"]["commune"]["count"]
+    api_after = next(r for r in matrix_api(http, "2026-01-31")["rows"] if r["sector"] == "land")["cells"]["commune"][
+        "count"
+    ]
     assert after == api_after < before
     expect(pg).to_have_url(re.compile("date=2026-01-31"))
     assert pg.locator("#date").input_value() == "2026-01-31"
@@ -180,7 +198,9 @@ def test_compare_the_issue_pairs(dash, http):
         api = http.get("/v1/compare", params={"units": f"{a},{b}", "as_of": DAY}).json()
         cards = pg.locator(".card[data-code]")
         assert [cards.nth(i).get_attribute("data-code") for i in range(2)] == [a, b]
-        assert [int(cards.nth(i).locator("[data-n]").get_attribute("data-n")) for i in range(2)] == [u["powers"] for u in api["units"]]
+        assert [int(cards.nth(i).locator("[data-n]").get_attribute("data-n")) for i in range(2)] == [
+            u["powers"] for u in api["units"]
+        ]
         assert int(pg.locator("[data-shared]").get_attribute("data-shared")) == api["shared"]
         expect(pg.locator("#only-a tbody tr")).to_have_count(api["units"][0]["only_here"])
         dash.shot(f"compare-{a}-{b}-desktop")
@@ -193,12 +213,14 @@ def test_scale_totals_match_sql(dash, http, db):
     n, pop, area = db.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT flags ? 'population' AND population BETWEEN 25000 AND 40000), "
         "count(*) FILTER (WHERE NOT flags ? 'area_km2' AND area_km2 BETWEEN 100 AND 200) "
-        "FROM geo.units WHERE level = 'commune' AND valid @> %s::date", (DAY,)).fetchone()
+        "FROM geo.units WHERE level = 'commune' AND valid @> %s::date",
+        (DAY,),
+    ).fetchone()
     assert cards[:3] == [n, pop, area]
     flagged = pg.locator("#outliers-table .flag")
     api = http.get("/v1/dashboard/scale", params={"as_of": DAY}).json()
     if api["total"]["flagged"]:
-        assert flagged.count() >= 1   # marked, not hidden
+        assert flagged.count() >= 1  # marked, not hidden
     dash.shot("scale-desktop")
     assert dash.errors == []
 
@@ -209,7 +231,10 @@ def test_coverage_and_changes(dash, http):
     assert int(pg.locator("#coverage-cards [data-n]").first.get_attribute("data-n")) == total
     cov = http.get("/v1/powers", params={"limit": 1, "as_of": DAY}).json()["coverage"]["decrees_june_2025"]
     shown = pg.locator("#decrees-with")
-    assert (int(shown.get_attribute("data-with")), int(shown.get_attribute("data-of"))) == (cov["with_rows"], cov["count"])
+    assert (int(shown.get_attribute("data-with")), int(shown.get_attribute("data-of"))) == (
+        cov["with_rows"],
+        cov["count"],
+    )
     expect(pg.locator("#missing-table tbody tr")).to_have_count(cov["without_rows"])
     dash.shot("coverage-desktop")
     pg = dash.open(f"?view=changes&date={DAY}")
@@ -227,7 +252,7 @@ def test_english_switch_and_bad_url_state(dash):
     dash.ready("matrix")
     expect(pg.locator("main h2")).to_contain_text("Powers in force")
     expect(pg).to_have_url(re.compile("lang=en"))
-    pg = dash.open("?view=bogus&date=2026-13-45&split=nope", view="matrix")   # falls back, does not blank
+    pg = dash.open("?view=bogus&date=2026-13-45&split=nope", view="matrix")  # falls back, does not blank
     assert pg.evaluate("document.body.dataset.day") == pg.evaluate("""() => new Intl.DateTimeFormat("en-CA",
         {timeZone: "Asia/Ho_Chi_Minh"}).format(new Date())""")
     assert pg.locator("button.cell").count() > 10
@@ -245,8 +270,11 @@ def test_axe_and_phone(browser, server, view):
             if name == "desktop":
                 pg.evaluate(AXE.read_text())
                 result = pg.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-                bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-                       if v["impact"] in ("serious", "critical")]
+                bad = [
+                    (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                    for v in result["violations"]
+                    if v["impact"] in ("serious", "critical")
+                ]
                 assert bad == [], bad
             else:
                 d.shot(f"{view}-phone")

@@ -3,6 +3,7 @@ systemd unit passes `systemd-analyze verify` and its ExecStart serves with one w
 nginx configuration, run by a real nginx, passes the client's address so that rate limits hold per
 client and a forged X-Forwarded-For gains nothing; PMTiles built by `vngeo tiles build` are read
 from nginx's static files with range requests only."""
+
 from __future__ import annotations
 
 import getpass
@@ -55,14 +56,18 @@ def test_systemd_unit_verifies_and_its_command_serves(settings, db_url, tmp_path
     assert env["VNGEO_WORKERS"] == "0" and env["VNGEO_TRUST_FORWARDED_FOR"] == "true"
     [cmd] = _directives(unit, "ExecStart")
     log = open(tmp_path / "serve.log", "wb")
-    proc = subprocess.Popen(cmd.split(), cwd=_directives(unit, "WorkingDirectory")[0], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd.split(), cwd=_directives(unit, "WorkingDirectory")[0], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + STARTUP_S
         while True:
             assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/v1/lookup?lat=10.7769&lon=106.7009", timeout=5).status_code == 200:
+                if (
+                    httpx.get(f"http://127.0.0.1:{port}/v1/lookup?lat=10.7769&lon=106.7009", timeout=5).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -82,16 +87,26 @@ def _nginx(tmp_path: Path, upstream: str, static: Path) -> tuple[subprocess.Pope
     prefix.mkdir()
     port = free_port()
     conf = NGINX.read_text()
-    for k, v in {"@LISTEN@": f"127.0.0.1:{port}", "@UPSTREAM@": upstream, "@STATIC@": str(static),
-                 "@PREFIX@": str(prefix)}.items():
+    for k, v in {
+        "@LISTEN@": f"127.0.0.1:{port}",
+        "@UPSTREAM@": upstream,
+        "@STATIC@": str(static),
+        "@PREFIX@": str(prefix),
+    }.items():
         conf = conf.replace(k, v)
     (prefix / "nginx.conf").write_text(conf)
     # Workers as the test's own user: they read the test's private temporary folder.
-    test = subprocess.run(["nginx", "-t", "-g", f"user {getpass.getuser()};", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
-                          capture_output=True, text=True)
+    test = subprocess.run(
+        ["nginx", "-t", "-g", f"user {getpass.getuser()};", "-p", str(prefix), "-c", str(prefix / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
     assert test.returncode == 0, test.stderr
-    proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", f"daemon off; user {getpass.getuser()};"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", f"daemon off; user {getpass.getuser()};"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -112,13 +127,33 @@ def test_proxy_in_front_and_pmtiles_on_static_hosting(db_url, tmp_path):
     static = tmp_path / "static"
     static.mkdir()
     t0 = time.monotonic()
-    built = subprocess.run([sys.executable, "-m", "vngeo.cli", "tiles", "build", "--layer", "provinces",
-                            "--as-of", "2025-07-01", "--maxzoom", "3", "-o", str(static / "provinces.pmtiles")],
-                           cwd=ROOT, capture_output=True, text=True, timeout=900)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vngeo.cli",
+            "tiles",
+            "build",
+            "--layer",
+            "provinces",
+            "--as-of",
+            "2025-07-01",
+            "--maxzoom",
+            "3",
+            "-o",
+            str(static / "provinces.pmtiles"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     build_s = time.monotonic() - t0
-    server = Server(tmp_path / "server.log", {"VNGEO_TRUST_FORWARDED_FOR": "true", "VNGEO_RATE_PER_MINUTE": "1",
-                                              "VNGEO_RATE_BURST": "2"})
+    server = Server(
+        tmp_path / "server.log",
+        {"VNGEO_TRUST_FORWARDED_FOR": "true", "VNGEO_RATE_PER_MINUTE": "1", "VNGEO_RATE_BURST": "2"},
+    )
     proxy, port = _nginx(tmp_path, f"127.0.0.1:{server.port}", static)
     base, body = f"http://127.0.0.1:{port}", {"points": [[106.7009, 10.7769]]}
     try:
@@ -137,12 +172,14 @@ def test_proxy_in_front_and_pmtiles_on_static_hosting(db_url, tmp_path):
 
             # PMTiles from static files: the header by a range request, then a tile, no API involved.
             from pmtiles.reader import Reader
+
             url = f"{base}/pmtiles/provinces.pmtiles"
 
             def get_bytes(offset, length):
                 r = a.get(url, headers={"range": f"bytes={offset}-{offset + length - 1}"})
                 assert r.status_code == 206, r.status_code
                 return r.content
+
             reader = Reader(get_bytes)
             assert reader.header()["max_zoom"] == 3
             assert reader.get(0, 0, 0) and reader.get(3, 6, 3)  # Vietnam at z3

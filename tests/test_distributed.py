@@ -1,12 +1,13 @@
 """The lookup on a local Dask cluster of two worker processes gives the same answers."""
+
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from geodata.lookup.point import Snapshot
 from geodata.lookup.files import latest_index
+from geodata.lookup.point import Snapshot
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("dask.distributed")
@@ -21,8 +22,11 @@ def test_dask_two_workers_same_answers(settings, db_url):
     day = snap.day(date(2026, 10, 1))
     expected = day.commune_codes[snap.index.lookup(df["lon"].to_numpy(), df["lat"].to_numpy())]
     from geodata.lookup.distributed import lookup_dataframe
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         ddf = dd.from_pandas(df, npartitions=8)
         out = lookup_dataframe(ddf, index_dir, date(2026, 10, 1), client=client).compute()
         workers = client.run(lambda: len(__import__("geodata.lookup.distributed", fromlist=["_OPEN"])._OPEN))

@@ -1,4 +1,5 @@
 """File downloads over real HTTP, opened with GDAL (pyogrio), pyarrow and geopandas."""
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,7 @@ def test_zipped_shapefile_has_readme_and_dictionary(http, tmp_path):
     readme = zipfile.ZipFile(path).read("README.txt").decode()
     assert "Licence" in readme and "EPSG:6960" in readme and "fullname = full_name" in readme
     info = pyogrio.read_info(f"/vsizip/{path}")
-    assert info["features"] == 126          # Hà Nội's communes
+    assert info["features"] == 126  # Hà Nội's communes
     assert CRS.from_user_input(info["crs"]).to_epsg() == 9209
     assert "fullname" in info["fields"] and "population" in info["fields"]
 
@@ -55,7 +56,7 @@ def test_flatgeobuf_geojson_csv(http, tmp_path):
     assert len(gj["features"]) > 100 and "MIT" in gj["licence"] and gj["data_dictionary"]
     csv_path = _download(http, tmp_path, "lineage.csv", province="01")
     head = csv_path.read_text().splitlines()
-    assert head[0].replace('"', '').startswith("WKT,old_code") and head[1].startswith('"LINESTRING')
+    assert head[0].replace('"', "").startswith("WKT,old_code") and head[1].startswith('"LINESTRING')
 
 
 def test_geoparquet_metadata_and_crs(http, tmp_path):
@@ -68,13 +69,16 @@ def test_geoparquet_metadata_and_crs(http, tmp_path):
     assert gdf.crs.to_epsg() == 3405 and len(gdf) > 100 and gdf.geometry.is_valid.mean() > 0.99
 
 
-@pytest.mark.parametrize("name,params,status,text", [
-    ("communes.kml", {}, 404, "unknown file format"),
-    ("rivers.gpkg", {}, 404, "no collection"),
-    ("communes.gpkg", {"crs": "EPSG:3857"}, 422, "not offered"),
-    ("communes.gpkg", {"province": "1"}, 422, "province"),
-    ("provinces.gpkg", {"province": "01"}, 422, "not a filter"),
-])
+@pytest.mark.parametrize(
+    "name,params,status,text",
+    [
+        ("communes.kml", {}, 404, "unknown file format"),
+        ("rivers.gpkg", {}, 404, "no collection"),
+        ("communes.gpkg", {"crs": "EPSG:3857"}, 422, "not offered"),
+        ("communes.gpkg", {"province": "1"}, 422, "province"),
+        ("provinces.gpkg", {"province": "01"}, 422, "not a filter"),
+    ],
+)
 def test_export_errors(http, name, params, status, text):
     assert_problem(http.get(f"/v1/exports/{name}", params=params), status, text)
 
@@ -83,10 +87,14 @@ def test_geopackage_and_shapefile_carry_epsg_4326(http, tmp_path):
     """Standard CRS codes: GeoPackage srs 4326 (organization EPSG), a .prj that pyproj and GDAL 3.6 map
     to EPSG:4326; the layer inside the zip is named after the layer; long texts are kept aside."""
     import subprocess
+
     gpkg = _download(http, tmp_path, "communes.gpkg", province="01")
     # read through GDAL, as QGIS does: the geometry column's srs and who defines it
-    srs = pyogrio.read_dataframe(gpkg, sql="SELECT c.srs_id, s.organization, s.organization_coordsys_id "
-                                 "FROM gpkg_geometry_columns c JOIN gpkg_spatial_ref_sys s USING (srs_id)")
+    srs = pyogrio.read_dataframe(
+        gpkg,
+        sql="SELECT c.srs_id, s.organization, s.organization_coordsys_id "
+        "FROM gpkg_geometry_columns c JOIN gpkg_spatial_ref_sys s USING (srs_id)",
+    )
     assert tuple(srs.iloc[0]) == (4326, "EPSG", 4326)
     # Debian's GDAL (what QGIS on Debian uses) reads it with no warning about the GeoPackage version
     info = subprocess.run(["ogrinfo", "-so", str(gpkg), "communes"], capture_output=True, text=True, check=True)
@@ -98,7 +106,7 @@ def test_geopackage_and_shapefile_carry_epsg_4326(http, tmp_path):
     assert pyogrio.list_layers(f"/vsizip/{shp}")[0][0] == "communes"
     readme = z.read("README.txt").decode()
     long = z.read("long_texts.csv").decode().splitlines() if "long_texts.csv" in z.namelist() else []
-    if long:   # each cut text is in full in the side table, and the README says so
+    if long:  # each cut text is in full in the side table, and the README says so
         assert "long_texts.csv" in readme and long[0] == '"code","field","text"'
         assert all(len(line.encode()) > 254 for line in long[1:])
     else:
@@ -114,35 +122,41 @@ def test_geoparquet_bbox_covering(http, tmp_path):
     geo = json.loads(pq.read_schema(path).metadata[b"geo"])
     assert geo["columns"]["geometry"]["covering"]["bbox"]["xmin"] == ["bbox", "xmin"]
     hanoi = geopandas.read_parquet(path, bbox=(105.80, 21.00, 105.86, 21.05))
-    assert 5 < len(hanoi) < 60 and "00070" in set(hanoi["code"])   # Hoàn Kiếm and its neighbours only
-    assert pq.ParquetFile(path).metadata.num_row_groups > 1        # so a bbox read skips row groups
+    assert 5 < len(hanoi) < 60 and "00070" in set(hanoi["code"])  # Hoàn Kiếm and its neighbours only
+    assert pq.ParquetFile(path).metadata.num_row_groups > 1  # so a bbox read skips row groups
 
 
 def test_csv_keeps_codes_as_text_and_latlon_csv(http, tmp_path):
     import subprocess
+
     z = zipfile.ZipFile(_download(http, tmp_path, "communes.csv.zip", province="01"))
     assert {"communes.csv", "communes.csvt", "communes.prj"} <= set(z.namelist())
     z.extractall(tmp_path / "csv")
     # GDAL 3.6 (QGIS's reader on Debian) reads the code as a string, leading zero kept
-    out = subprocess.run(["ogrinfo", "-q", "-where", "code = '00004'", str(tmp_path / "csv" / "communes.csv"),
-                          "communes"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ogrinfo", "-q", "-where", "code = '00004'", str(tmp_path / "csv" / "communes.csv"), "communes"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "code (String) = 00004" in out, out[:2000]
     plain = _download(http, tmp_path, "communes.csv", province="01").read_text().splitlines()
-    assert ',"00004",' in "\n".join(plain)     # quoted: a spreadsheet or QGIS keeps the zeros
+    assert ',"00004",' in "\n".join(plain)  # quoted: a spreadsheet or QGIS keeps the zeros
     latlon = _download(http, tmp_path, "communes.latlon.csv", province="01").read_text().splitlines()
     header = latlon[0].replace('"', "").split(",")
     assert header[-2:] == ["lat", "lon"] and "WKT" not in header
     row = next(r for r in latlon[1:] if '"00070"' in r).split(",")
     lat, lon = float(row[-2]), float(row[-1])
-    assert 21.0 < lat < 21.05 and 105.83 < lon < 105.87     # Hoàn Kiếm's centre
+    assert 21.0 < lat < 21.05 and 105.83 < lon < 105.87  # Hoàn Kiếm's centre
     assert_problem(http.get("/v1/exports/lineage.latlon.csv"), 404, "no centre points")
 
 
 def test_exports_are_prebuilt_and_streamed_from_disk(http, tmp_path):
     import time
+
     first = http.get("/v1/exports/provinces.fgb", params={"as_of": "2026-02-02"})
     t0 = time.monotonic()
-    again = http.get("/v1/exports/provinces.fgb", params={"as_of": "2026-02-03"})   # same period
+    again = http.get("/v1/exports/provinces.fgb", params={"as_of": "2026-02-03"})  # same period
     took = time.monotonic() - t0
     assert first.status_code == again.status_code == 200 and again.content == first.content
     assert again.headers["x-data-valid-from"] == first.headers["x-data-valid-from"] <= "2026-02-02"

@@ -2,6 +2,7 @@
 really serves: the units API, OGC items and queryables, export files (GeoPackage, Shapefile and
 their data dictionaries), vector tiles and their TileJSON, /v1/layers, the viewer's table and
 fallback GeoJSON, and the folium rows. Each list is read from the running service and database."""
+
 from __future__ import annotations
 
 import csv
@@ -15,13 +16,13 @@ import pytest
 from geodata.units import fields
 
 DAY = "2026-01-01"
-HANOI_Z12 = (12, 3255, 1800)   # central Hà Nội: Hoàn Kiếm and its neighbours
+HANOI_Z12 = (12, 3255, 1800)  # central Hà Nội: Hoàn Kiếm and its neighbours
 
 
 @pytest.fixture(scope="module")
 def catalogue(http):
     cat = http.get("/v1/fields").json()
-    assert cat == fields.catalogue()        # the served description is the module's, nothing added
+    assert cat == fields.catalogue()  # the served description is the module's, nothing added
     return cat
 
 
@@ -31,8 +32,8 @@ def carried(cat: dict, output: str) -> list[str]:
 
 def test_catalogue_is_well_formed(catalogue):
     names = [f["name"] for f in catalogue["fields"]]
-    assert len(names) == len(set(names))                               # one name, one field
-    assert all(len(f["shapefile_name"]) <= 10 for f in catalogue["fields"])   # a dBASE field name
+    assert len(names) == len(set(names))  # one name, one field
+    assert all(len(f["shapefile_name"]) <= 10 for f in catalogue["fields"])  # a dBASE field name
     for output in catalogue["outputs"]:
         shp = [f["shapefile_name"] for f in catalogue["fields"] if output in f["outputs"]]
         assert len(shp) == len(set(shp)), output
@@ -48,8 +49,10 @@ def test_units_api(http, catalogue):
     assert page and all([k for k in u if k != "geometry"] == carried(catalogue, "units") + ["parent"] for u in page)
 
 
-@pytest.mark.parametrize("collection,output", [("provinces", "ogc"), ("communes", "ogc"), ("old_communes", "old_ogc"),
-                                               ("lineage", "lineage_ogc")])
+@pytest.mark.parametrize(
+    "collection,output",
+    [("provinces", "ogc"), ("communes", "ogc"), ("old_communes", "old_ogc"), ("lineage", "lineage_ogc")],
+)
 def test_ogc_items_and_queryables(http, catalogue, collection, output):
     items = http.get(f"/ogc/collections/{collection}/items", params={"limit": 1, "datetime": DAY}).json()
     feature = items["features"][0]
@@ -66,11 +69,13 @@ def test_export_files(http, catalogue, tmp_path):
     shp = tmp_path / "one.shp.zip"
     shp.write_bytes(http.get("/v1/exports/communes.shp.zip", params={"code": "00070", "as_of": DAY}).content)
     by_name = {f["name"]: f for f in catalogue["fields"]}
-    assert list(pyogrio.read_info(f"/vsizip/{shp}")["fields"]) == [by_name[n]["shapefile_name"]
-                                                                  for n in carried(catalogue, "ogc")]
+    assert list(pyogrio.read_info(f"/vsizip/{shp}")["fields"]) == [
+        by_name[n]["shapefile_name"] for n in carried(catalogue, "ogc")
+    ]
     rows = list(csv.DictReader(io.StringIO(zipfile.ZipFile(shp).read("data_dictionary.csv").decode())))
     assert [(r["field"], r["full_name"], r["description"]) for r in rows] == [
-        (by_name[n]["shapefile_name"], n, by_name[n]["description"]) for n in carried(catalogue, "ogc")]
+        (by_name[n]["shapefile_name"], n, by_name[n]["description"]) for n in carried(catalogue, "ogc")
+    ]
 
 
 def _tile_props(http, layer: str) -> dict[str, set]:
@@ -100,14 +105,15 @@ def test_layers_viewer_and_folium(http, catalogue, db_url):
     assert table["fields"] == carried(catalogue, "viewer") and len(table["rows"][0]) == len(table["fields"])
     fallback = http.get("/viewer/provinces.geojson", params={"as_of": DAY}).json()["features"][0]["properties"]
     tile_fields = [f["name"] for f in catalogue["fields"] if {"tiles", "tile_labels"} & set(f["outputs"])]
-    assert list(fallback) == tile_fields        # the fallback draws both the polygons and the labels
+    assert list(fallback) == tile_fields  # the fallback draws both the polygons and the labels
     from datetime import date
 
     import psycopg
     from psycopg.rows import dict_row
 
     from geodata.views import maps
-    with psycopg.connect(db_url, row_factory=dict_row) as conn:   # what the folium maps are drawn from
+
+    with psycopg.connect(db_url, row_factory=dict_row) as conn:  # what the folium maps are drawn from
         rows = maps.map_units(conn, date.fromisoformat(DAY), "01", 0.001)
     assert len(rows) == 126 and list(rows[0]) == carried(catalogue, "folium") + ["geometry"]
 
@@ -117,6 +123,6 @@ def test_one_layer_table(http, catalogue):
     assert [c["id"] for c in http.get("/ogc/collections").json()["collections"]] == ids
     assert [layer["id"] for layer in http.get("/v1/tiles").json()["layers"]] == ids
     for layer in catalogue["layers"]:
-        for alias in layer["aliases"]:   # a former id answers as the layer
+        for alias in layer["aliases"]:  # a former id answers as the layer
             assert http.get(f"/v1/tiles/{alias}.json").json()["name"] == f"vn-geodata {layer['id']}"
             assert http.get(f"/ogc/collections/{alias}/items", params={"limit": 1}).status_code == 200

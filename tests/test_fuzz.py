@@ -3,6 +3,7 @@ every response (status, content type, body, headers) as the document says.
 
 `make test` runs a short pass (VNGEO_FUZZ_EXAMPLES, default 12 per operation); `make fuzz` a long one
 and prints the figures. Generic: operations added later are fuzzed without changing this file."""
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,11 @@ def fuzz_server(db_url, tmp_path_factory):
     t0 = time.monotonic()
     yield server.base
     server.stop()
-    print(f"\nfuzz: {STATS['examples']} examples over {len([k for k in STATS if isinstance(k, tuple)])} operations in {time.monotonic() - t0:.0f} s; "
-          f"failures {STATS['failures']} (503 retried: {STATS['retried']}); statuses {dict(sorted(STATUSES.items()))}")
+    print(
+        f"\nfuzz: {STATS['examples']} examples over {len([k for k in STATS if isinstance(k, tuple)])} "
+        f"operations in {time.monotonic() - t0:.0f} s; "
+        f"failures {STATS['failures']} (503 retried: {STATS['retried']}); statuses {dict(sorted(STATUSES.items()))}"
+    )
     if STATS["failures"]:
         print(f"server log: {server.log}")
 
@@ -62,8 +66,12 @@ def ogc_schema(fuzz_server):
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 ogc_api = schemathesis.pytest.from_fixture("ogc_schema")
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("VNGEO_FUZZ_RANDOM") is None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=os.environ.get("VNGEO_FUZZ_RANDOM") is None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @schema.parametrize()

@@ -1,4 +1,5 @@
 """GeoJSON layers /v1/layers/{provinces,communes}.geojson (and the lineage layers beside them)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,9 @@ def test_provinces_whole_country_for_z5_under_1_mb(http):
 
 def test_communes_of_a_province_share_edges(http, db):
     fc = http.get("/v1/layers/communes.geojson", params={"province": "01", "simplify": "10"}).json()
-    n = db.execute("SELECT count(*) FROM geo.units WHERE level = 'commune' AND province_code = '01' "
-                   "AND valid @> current_date").fetchone()[0]
+    n = db.execute(
+        "SELECT count(*) FROM geo.units WHERE level = 'commune' AND province_code = '01' AND valid @> current_date"
+    ).fetchone()[0]
     assert len(fc["features"]) == n and all(f["properties"]["province_code"] == "01" for f in fc["features"])
     geoms = [shapely.make_valid(shape(f["geometry"])) for f in fc["features"]]
     tree = shapely.STRtree(geoms)
@@ -47,29 +49,36 @@ def test_bbox_and_full_resolution(http):
 
 def test_as_of_any_date(http):
     params = {"bbox": "106.20,21.45,106.23,21.47", "simplify": "12"}
-    old = {f["id"]: f for f in http.get("/v1/layers/communes.geojson", params={**params, "as_of": "2025-07-01"})
-           .json()["features"]}
-    new = {f["id"]: f for f in http.get("/v1/layers/communes.geojson", params={**params, "as_of": "2026-10-01"})
-           .json()["features"]}
+    old = {
+        f["id"]: f
+        for f in http.get("/v1/layers/communes.geojson", params={**params, "as_of": "2025-07-01"}).json()["features"]
+    }
+    new = {
+        f["id"]: f
+        for f in http.get("/v1/layers/communes.geojson", params={**params, "as_of": "2026-10-01"}).json()["features"]
+    }
     assert old["07294"]["properties"]["type"] == "xa" and new["07294"]["properties"]["type"] == "phuong"
     assert old["07294"]["geometry"] == new["07294"]["geometry"]
 
 
-@pytest.mark.parametrize("path,status,text", [
-    ("/v1/layers/communes.geojson", 413, "province="),
-    ("/v1/layers/communes.geojson?bbox=1,2,3", 422, "four numbers"),
-    ("/v1/layers/communes.geojson?bbox=106,21,105,22", 422, "min_lon < max_lon"),
-    ("/v1/layers/communes.geojson?simplify=abc", 422, "zoom level"),
-    ("/v1/layers/communes.geojson?province=1", 422, "2-digit"),
-    ("/v1/layers/provinces.geojson?as_of=2025-01-01", 404, "boundaries exist from"),
-    ("/v1/layers/districts.geojson", 404, "no layer"),
-])
+@pytest.mark.parametrize(
+    "path,status,text",
+    [
+        ("/v1/layers/communes.geojson", 413, "province="),
+        ("/v1/layers/communes.geojson?bbox=1,2,3", 422, "four numbers"),
+        ("/v1/layers/communes.geojson?bbox=106,21,105,22", 422, "min_lon < max_lon"),
+        ("/v1/layers/communes.geojson?simplify=abc", 422, "zoom level"),
+        ("/v1/layers/communes.geojson?province=1", 422, "2-digit"),
+        ("/v1/layers/provinces.geojson?as_of=2025-01-01", 404, "boundaries exist from"),
+        ("/v1/layers/districts.geojson", 404, "no layer"),
+    ],
+)
 def test_bad_layer_requests(http, path, status, text):
     assert_problem(http.get(path), status, text)
 
 
 def test_lineage_layers_still_served(http):
-    for name in ("lineage", "old_communes", "legacy-communes"):   # legacy-communes: the former id
+    for name in ("lineage", "old_communes", "legacy-communes"):  # legacy-communes: the former id
         r = http.get(f"/v1/layers/{name}.geojson", params={"province": "01"})
         assert r.status_code == 200 and r.json()["features"], name
 
@@ -80,9 +89,17 @@ def test_layer_paths_resolve_whatever_the_router_order():
     any order: the first full match is the same route in either order."""
     from starlette.routing import Match
 
-    from api.routes import lineage as lineage_routes, tiles as tile_routes
-    expected = {"provinces": "layer_geojson", "communes": "layer_geojson", "lineage": "lineage_layer",
-                "legacy-communes": "legacy_layer", "districts": "unknown_layer", "x.y": "unknown_layer"}
+    from api.routes import lineage as lineage_routes
+    from api.routes import tiles as tile_routes
+
+    expected = {
+        "provinces": "layer_geojson",
+        "communes": "layer_geojson",
+        "lineage": "lineage_layer",
+        "legacy-communes": "legacy_layer",
+        "districts": "unknown_layer",
+        "x.y": "unknown_layer",
+    }
     for order in ((lineage_routes.router, tile_routes.router), (tile_routes.router, lineage_routes.router)):
         routes = [r for router in order for r in router.routes]
         for name, endpoint in expected.items():

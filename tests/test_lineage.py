@@ -1,4 +1,5 @@
 """Merger lineage, legacy units, address conversion, changes and the lineage layer."""
+
 import csv
 import io
 
@@ -37,7 +38,7 @@ def test_old_cua_dong_successors(http):
 def test_ho_chi_minh_city_provinces(http):
     body = http.get("/v1/units/79/lineage").json()
     preds = _codes(body["predecessors"])
-    assert set(preds) == {"79", "74", "77"}   # old Hồ Chí Minh, Bình Dương, Bà Rịa–Vũng Tàu
+    assert set(preds) == {"79", "74", "77"}  # old Hồ Chí Minh, Bình Dương, Bà Rịa–Vũng Tàu
     assert all(p["kind"] == "whole" and p["level"] == "province" for p in preds.values())
 
 
@@ -64,8 +65,9 @@ def test_old_address_converts(http):
 def test_split_address_resolved_by_point(http):
     for code in ("00004", "00070"):
         lon, lat = http.get(f"/v1/units/{code}").json()["label_point"]
-        body = http.get("/v1/convert", params={"address": "Phường Cửa Đông, Quận Hoàn Kiếm, Hà Nội",
-                                               "lat": lat, "lon": lon}).json()
+        body = http.get(
+            "/v1/convert", params={"address": "Phường Cửa Đông, Quận Hoàn Kiếm, Hà Nội", "lat": lat, "lon": lon}
+        ).json()
         assert body["split"] is True and body["resolved_by"] == "point"
         assert body["results"][0]["code"] == code
     no_point = http.get("/v1/convert", params={"address": "Phường Cửa Đông, Quận Hoàn Kiếm, Hà Nội"}).json()
@@ -99,7 +101,9 @@ def test_batch_json_and_csv(http):
 def test_changes_window(http):
     body = http.get("/v1/changes", params={"since": "2026-09-01", "until": "2026-12-31"}).json()
     kinds = {(c["level"], c["code"]): c for c in body["changes"]}
-    assert kinds[("province", "22")]["change"] == "retyped" and kinds[("province", "22")]["instrument"] == "36/2026/QH16"
+    assert (
+        kinds[("province", "22")]["change"] == "retyped" and kinds[("province", "22")]["instrument"] == "36/2026/QH16"
+    )
     assert kinds[("commune", "07840")]["effective"] == "2026-09-20"
     assert body["count"] == 14
     reform = http.get("/v1/changes", params={"since": "2025-07-01", "until": "2025-07-01", "level": "commune"}).json()

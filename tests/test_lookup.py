@@ -1,14 +1,15 @@
 """Point -> commune over real HTTP, checked against PostGIS on the full-resolution polygons."""
+
 import numpy as np
 import pytest
 
 from conftest import assert_problem
 
 KNOWN = [  # (lat, lon, commune code)
-    (21.0288, 105.8522, "00070"),   # Hoàn Kiếm lake
-    (10.7725, 106.6980, "26743"),   # Bến Thành market
-    (10.2167, 103.9600, "31078"),   # Dương Đông, Phú Quốc
-    (8.6830, 106.6060, "26732"),    # Côn Đảo
+    (21.0288, 105.8522, "00070"),  # Hoàn Kiếm lake
+    (10.7725, 106.6980, "26743"),  # Bến Thành market
+    (10.2167, 103.9600, "31078"),  # Dương Đông, Phú Quốc
+    (8.6830, 106.6060, "26732"),  # Côn Đảo
 ]
 
 
@@ -39,9 +40,14 @@ def test_shared_boundary_vertex(http, db):
              AND ST_Touches(a.geom, b.geom),
         LATERAL (SELECT (ST_DumpPoints(ST_Intersection(a.geom, b.geom))).geom AS p LIMIT 1) x
         LIMIT 1""").fetchone()
-    covering = [r[0] for r in db.execute(
-        "SELECT code FROM geo.units WHERE level = 'commune' AND upper_inf(valid) "
-        "AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY code", (lon, lat))]
+    covering = [
+        r[0]
+        for r in db.execute(
+            "SELECT code FROM geo.units WHERE level = 'commune' AND upper_inf(valid) "
+            "AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ORDER BY code",
+            (lon, lat),
+        )
+    ]
     body = http.get("/v1/lookup", params={"lat": lat, "lon": lon}).json()
     assert len(covering) >= 2 and body["on_boundary"] is True
     # Documented rule: the lowest code wins; every other side is listed in also_in.
@@ -65,19 +71,23 @@ def test_as_of_follows_retyping(http):
     assert before["commune"]["code"] == after["commune"]["code"] == "25270"
     assert (before["commune"]["type"], after["commune"]["type"]) == ("xa", "phuong")
     assert (before["province"]["type"], after["province"]["type"]) == ("tinh", "thanh_pho")
-    assert_problem(http.get("/v1/lookup", params={"lat": 11.824, "lon": 106.6585, "as_of": "2024-05-01"}), 404,
-                   "before the reform")
+    assert_problem(
+        http.get("/v1/lookup", params={"lat": 11.824, "lon": 106.6585, "as_of": "2024-05-01"}), 404, "before the reform"
+    )
 
 
-@pytest.mark.parametrize("params,contains", [
-    ({"lat": "abc", "lon": 105}, "valid number"),
-    ({"lat": "nan", "lon": 105}, "finite"),
-    ({"lat": "inf", "lon": 105}, "finite"),
-    ({"lat": 91, "lon": 105}, "within"),
-    ({"lat": 21, "lon": 181}, "within"),
-    ({"lat": 105.85, "lon": 21.03}, "swap"),
-    ({"lat": 21}, "lon"),
-])
+@pytest.mark.parametrize(
+    "params,contains",
+    [
+        ({"lat": "abc", "lon": 105}, "valid number"),
+        ({"lat": "nan", "lon": 105}, "finite"),
+        ({"lat": "inf", "lon": 105}, "finite"),
+        ({"lat": 91, "lon": 105}, "within"),
+        ({"lat": 21, "lon": 181}, "within"),
+        ({"lat": 105.85, "lon": 21.03}, "swap"),
+        ({"lat": 21}, "lon"),
+    ],
+)
 def test_bad_single_input(http, params, contains):
     assert_problem(http.get("/v1/lookup", params=params), 422, contains)
 
@@ -92,18 +102,21 @@ def test_batch_with_nulls_in_order(http):
     assert codes["province"][0] == "01"
 
 
-@pytest.mark.parametrize("body,status,contains", [
-    (b"{not json", 422, "not valid JSON"),
-    (b'{"pts": []}', 422, "points"),
-    (b'{"points": []}', 422, "empty"),
-    (b'{"points": [[105, 21], [105]]}', 422, "points[1]"),
-    (b'{"points": [[105, 21, 3], [105]]}', 422, "points[0]"),
-    (b'{"points": [[105, 21], [1.2.3, 21]]}', 422, "not valid JSON"),
-    (b'{"points": [[105, 21], ["105", 21]]}', 422, "points[1]"),
-    (b'{"points": [[105, 21], [true, 21]]}', 422, "points[1]"),
-    (b'{"points": [[105, 21], [1e400, 21]]}', 422, "infinity"),
-    (b'{"points": [[105, 21], [21.03, 105.85]]}', 422, "swapped"),
-])
+@pytest.mark.parametrize(
+    "body,status,contains",
+    [
+        (b"{not json", 422, "not valid JSON"),
+        (b'{"pts": []}', 422, "points"),
+        (b'{"points": []}', 422, "empty"),
+        (b'{"points": [[105, 21], [105]]}', 422, "points[1]"),
+        (b'{"points": [[105, 21, 3], [105]]}', 422, "points[0]"),
+        (b'{"points": [[105, 21], [1.2.3, 21]]}', 422, "not valid JSON"),
+        (b'{"points": [[105, 21], ["105", 21]]}', 422, "points[1]"),
+        (b'{"points": [[105, 21], [true, 21]]}', 422, "points[1]"),
+        (b'{"points": [[105, 21], [1e400, 21]]}', 422, "infinity"),
+        (b'{"points": [[105, 21], [21.03, 105.85]]}', 422, "swapped"),
+    ],
+)
 def test_bad_batches(http, body, status, contains):
     r = http.post("/v1/lookup", content=body, headers={"content-type": "application/json"})
     assert_problem(r, status, contains)
@@ -112,17 +125,28 @@ def test_bad_batches(http, body, status, contains):
 def test_batch_body_forms_agree(http):
     """Compact bodies take a fast parser, others the general one: the answers must not differ."""
     import json
+
     pts = [[lon, lat] for lat, lon, _ in KNOWN] + [[109.4, 12.2]]
-    compact = http.post("/v1/lookup", params={"format": "codes"}, content=json.dumps({"points": pts}, separators=(",", ":")),
-                        headers={"content-type": "application/json"}).json()
-    spaced = http.post("/v1/lookup", params={"format": "codes"}, content=json.dumps({"points": pts, "note": "x"}, indent=2),
-                       headers={"content-type": "application/json"}).json()
+    compact = http.post(
+        "/v1/lookup",
+        params={"format": "codes"},
+        content=json.dumps({"points": pts}, separators=(",", ":")),
+        headers={"content-type": "application/json"},
+    ).json()
+    spaced = http.post(
+        "/v1/lookup",
+        params={"format": "codes"},
+        content=json.dumps({"points": pts, "note": "x"}, indent=2),
+        headers={"content-type": "application/json"},
+    ).json()
     assert compact["commune"] == spaced["commune"] == [c for *_, c in KNOWN] + [None]
 
 
 def test_batch_over_limit(http):
     body = b'{"points": [' + b",".join([b"[105,21]"] * 1_000_001) + b"]}"
-    assert_problem(http.post("/v1/lookup", content=body, headers={"content-type": "application/json"}), 413, "1,000,000")
+    assert_problem(
+        http.post("/v1/lookup", content=body, headers={"content-type": "application/json"}), 413, "1,000,000"
+    )
 
 
 def test_csv_upload(http):
@@ -144,14 +168,18 @@ def test_index_agrees_with_postgis(http, db):
                          FROM geo.units WHERE level = 'commune' AND upper_inf(valid) ORDER BY code LIMIT 1000) x
                          WHERE p IS NOT NULL""").fetchall()
     pts = np.vstack([pts, np.array(near) + rng.normal(0, 2e-4, (len(near), 2))])
-    got = http.post("/v1/lookup", params={"format": "codes", "as_of": "2026-10-01"},
-                    json={"points": pts.tolist()}).json()["commune"]
-    rows = db.execute("""
+    got = http.post(
+        "/v1/lookup", params={"format": "codes", "as_of": "2026-10-01"}, json={"points": pts.tolist()}
+    ).json()["commune"]
+    rows = db.execute(
+        """
         SELECT i, min(u.code), count(u.code), bool_or(ST_DWithin(ST_Boundary(u.geom), p.g, 1e-9))
         FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS t(x, y, i)
         CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4326) g) p
         LEFT JOIN geo.units u ON u.level = 'commune' AND u.valid @> DATE '2026-10-01' AND ST_Covers(u.geom, p.g)
-        GROUP BY i ORDER BY i""", (pts[:, 0].tolist(), pts[:, 1].tolist())).fetchall()
+        GROUP BY i ORDER BY i""",
+        (pts[:, 0].tolist(), pts[:, 1].tolist()),
+    ).fetchall()
     disagree = [(i, g, code) for (i, code, n, tie), g in zip(rows, got) if not tie and g != code]
     assert sum(1 for r in rows if r[1]) > 1500
     assert disagree == []

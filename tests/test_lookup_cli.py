@@ -1,4 +1,5 @@
 """`vngeo lookup` on CSV, GeoPackage and GeoParquet files: no database, same index as the service."""
+
 import subprocess
 import sys
 
@@ -17,7 +18,9 @@ def _run(*args):
 
 def test_csv(tmp_path, db_url):
     src = tmp_path / "in.csv"
-    pd.DataFrame([(i, lat, lon) for i, lat, lon, _ in PLACES], columns=["id", "latitude", "longitude"]).to_csv(src, index=False)
+    pd.DataFrame([(i, lat, lon) for i, lat, lon, _ in PLACES], columns=["id", "latitude", "longitude"]).to_csv(
+        src, index=False
+    )
     r = _run(src, "-o", tmp_path / "out.csv", "--as-of", "2026-10-01")
     assert r.returncode == 0, r.stderr
     out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
@@ -27,13 +30,18 @@ def test_csv(tmp_path, db_url):
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
 def test_geo_formats_keep_crs(tmp_path, suffix, db_url):
-    gdf = gpd.GeoDataFrame({"id": [p[0] for p in PLACES]},
-                           geometry=[Point(lon, lat) for _, lat, lon, _ in PLACES], crs=4326).to_crs(3405)
+    gdf = gpd.GeoDataFrame(
+        {"id": [p[0] for p in PLACES]}, geometry=[Point(lon, lat) for _, lat, lon, _ in PLACES], crs=4326
+    ).to_crs(3405)
     src = tmp_path / f"in{suffix}"
     gdf.to_parquet(src) if suffix == ".parquet" else gdf.to_file(src, driver="GPKG")
     r = _run(src, "-o", tmp_path / f"out{suffix}")
     assert r.returncode == 0, r.stderr
-    out = gpd.read_parquet(tmp_path / f"out{suffix}") if suffix == ".parquet" else gpd.read_file(tmp_path / f"out{suffix}")
+    out = (
+        gpd.read_parquet(tmp_path / f"out{suffix}")
+        if suffix == ".parquet"
+        else gpd.read_file(tmp_path / f"out{suffix}")
+    )
     assert out.crs.to_epsg() == 3405
     assert [c if isinstance(c, str) else None for c in out["commune_code"]] == [c for *_, c in PLACES]
 

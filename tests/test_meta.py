@@ -1,9 +1,20 @@
 """/healthz and /v1/meta: generations and their counts, checked against the database itself."""
+
 from conftest import assert_problem
 
 EXPECTED = {
-    "pre-2025": {"tinh": 57, "thanh_pho": 6, "huyen": 508, "quan": 49, "thi_xa": 52,
-                 "thanh_pho_thuoc_tinh": 86, "thanh_pho_thuoc_tp": 1, "xa": 7692, "phuong": 1726, "thi_tran": 617},
+    "pre-2025": {
+        "tinh": 57,
+        "thanh_pho": 6,
+        "huyen": 508,
+        "quan": 49,
+        "thi_xa": 52,
+        "thanh_pho_thuoc_tinh": 86,
+        "thanh_pho_thuoc_tp": 1,
+        "xa": 7692,
+        "phuong": 1726,
+        "thi_tran": 617,
+    },
     "2025-07-01": {"tinh": 28, "thanh_pho": 6, "xa": 2621, "phuong": 687, "dac_khu": 13},
     "2026-04-30": {"tinh": 27, "thanh_pho": 7, "xa": 2611, "phuong": 697, "dac_khu": 13},
     # amendments/README.md: 36/2026/QH16 from 2026-09-01; 39/2026/QH16 and 388/NQ-UBTVQH16 from 2026-09-20
@@ -23,8 +34,9 @@ def test_generations_counts(http, db):
     for gid, counts in EXPECTED.items():
         assert gens[gid]["counts"] == counts, gid
         day = gens[gid]["valid_from"] or gens[gid]["valid_to"]
-        sql = dict(db.execute("SELECT type, count(*) FROM geo.units WHERE valid @> %s::date GROUP BY type",
-                              (day,)).fetchall())
+        sql = dict(
+            db.execute("SELECT type, count(*) FROM geo.units WHERE valid @> %s::date GROUP BY type", (day,)).fetchall()
+        )
         assert sql == counts, gid
 
 
@@ -40,6 +52,7 @@ def test_generation_dates_chain(http):
     assert gens[0]["valid_to"] == "2025-06-30" and gens[-1]["valid_to"] is None
     assert gens[-1]["legal_basis"] == "388/NQ-UBTVQH16; 39/2026/QH16"
     from datetime import date, timedelta
+
     for a, b in zip(gens, gens[1:]):
         assert date.fromisoformat(a["valid_to"]) + timedelta(days=1) == date.fromisoformat(b["valid_from"])
 

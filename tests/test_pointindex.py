@@ -4,6 +4,7 @@ Self-contained (own fixtures).  Source data: the snapshot the ETL reads (setting
 $VNGEO_SOURCE_DIR, the copy beside the checkout, or the fetched one).  The index is built once
 per session and saved under a pytest tmp dir.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,7 @@ def communes():
     items = []
     for f in files:
         for feat in json.loads(f.read_text(encoding="utf-8"))["features"]:
-            items.append((feat["properties"]["code"],
-                          shapely.from_geojson(json.dumps(feat["geometry"]))))
+            items.append((feat["properties"]["code"], shapely.from_geojson(json.dumps(feat["geometry"]))))
     return sorted(items, key=lambda item: item[0])
 
 
@@ -88,13 +88,16 @@ def assert_agrees(index, trees, lon, lat):
 
 
 # ----------------------------------------------------------------- real data
-@pytest.mark.parametrize("lat, lon, code", [
-    (21.0288, 105.8522, "00070"),   # Hoàn Kiếm lake
-    (10.7725, 106.6980, "26743"),   # Bến Thành market
-    (10.2167, 103.9600, "31078"),   # Dương Đông, Phú Quốc
-    (8.6830, 106.6060, "26732"),    # Côn Đảo
-    (12.2, 109.4, None),            # at sea
-])
+@pytest.mark.parametrize(
+    "lat, lon, code",
+    [
+        (21.0288, 105.8522, "00070"),  # Hoàn Kiếm lake
+        (10.7725, 106.6980, "26743"),  # Bến Thành market
+        (10.2167, 103.9600, "31078"),  # Dương Đông, Phú Quốc
+        (8.6830, 106.6060, "26732"),  # Côn Đảo
+        (12.2, 109.4, None),  # at sea
+    ],
+)
 def test_known_places(index, lat, lon, code):
     got = int(index.lookup(np.array([lon]), np.array([lat]))[0])
     assert (index.codes[got] if got >= 0 else None) == code
@@ -154,9 +157,9 @@ def test_on_boundary(index, geoms):
     vertex, mid = ring[3], (ring[3] + ring[4]) / 2
     assert index.on_boundary(*vertex)
     assert index.on_boundary(*mid)
-    assert not index.on_boundary(105.8522, 21.0288)   # middle of Hoàn Kiếm
-    assert not index.on_boundary(109.4, 12.2)          # sea, far from all edges
-    assert not index.on_boundary(200.0, 100.0)         # outside the grid
+    assert not index.on_boundary(105.8522, 21.0288)  # middle of Hoàn Kiếm
+    assert not index.on_boundary(109.4, 12.2)  # sea, far from all edges
+    assert not index.on_boundary(200.0, 100.0)  # outside the grid
 
 
 def test_save_load_roundtrip(built, index, index_dir):
@@ -176,8 +179,9 @@ def test_parallel_and_serial_paths_agree(index):
     n = 2 * PARALLEL_MIN
     lon, lat = rng.uniform(104, 107, n), rng.uniform(9, 12, n)
     whole = index.lookup(lon, lat)  # parallel kernel
-    parts = np.concatenate([index.lookup(lon[i:i + 1000], lat[i:i + 1000])
-                            for i in range(0, n, 1000)])  # serial kernel
+    parts = np.concatenate(
+        [index.lookup(lon[i : i + 1000], lat[i : i + 1000]) for i in range(0, n, 1000)]
+    )  # serial kernel
     np.testing.assert_array_equal(whole, parts)
 
 
@@ -198,10 +202,13 @@ def test_degenerate_geometry_on_grid_lines():
     d = 0.25
     sq = box(0, 0, 2 * d, 2 * d)
     holed = Polygon(sq.exterior.coords, [box(d / 2, d / 2, d, d).exterior.coords])
-    zigzag = Polygon([(0.5, 0), (1.0, 0.25), (0.75, 0.25), (1.0, 0.5), (0.5, 0.5),
-                      (0.625, 0.25)])
-    items = [("a", holed), ("b", MultiPolygon([box(0.25, 0.25, 0.75, 0.375), box(1.5, 1.5, 2, 2)])),
-             ("c", zigzag), ("d", box(0, 1, 1, 2))]
+    zigzag = Polygon([(0.5, 0), (1.0, 0.25), (0.75, 0.25), (1.0, 0.5), (0.5, 0.5), (0.625, 0.25)])
+    items = [
+        ("a", holed),
+        ("b", MultiPolygon([box(0.25, 0.25, 0.75, 0.375), box(1.5, 1.5, 2, 2)])),
+        ("c", zigzag),
+        ("d", box(0, 1, 1, 2)),
+    ]
     idx = PointIndex.build(items, cell_deg=d / 2)
     gs = np.asarray([g for _, g in items], dtype=object)
     vals = np.unique(np.r_[np.arange(-1, 18) * d / 8, shapely.get_coordinates(gs).ravel()])

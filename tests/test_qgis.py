@@ -1,6 +1,7 @@
 """QGIS (Debian's qgis + python3-qgis), headless: the OGC API layer, the vector tiles and the PostGIS
 view load, and Hà Nội renders to a PNG. Run by `make clients` (QGIS is a large install); skipped
 where QGIS is missing."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,10 @@ SHOTS = Path(os.environ.get("VNGEO_SHOTS", Path(__file__).resolve().parents[1] /
 
 
 def _has_qgis() -> bool:
-    return shutil.which("qgis") is not None and subprocess.run(
-        ["/usr/bin/python3", "-c", "import qgis.core"], capture_output=True).returncode == 0
+    return (
+        shutil.which("qgis") is not None
+        and subprocess.run(["/usr/bin/python3", "-c", "import qgis.core"], capture_output=True).returncode == 0
+    )
 
 
 pytestmark = pytest.mark.skipif(not _has_qgis(), reason="QGIS (apt-get install qgis python3-qgis) is not installed")
@@ -28,6 +31,7 @@ pytestmark = pytest.mark.skipif(not _has_qgis(), reason="QGIS (apt-get install q
 
 def _conninfo(settings) -> str:
     from psycopg.conninfo import conninfo_to_dict
+
     d = conninfo_to_dict(api_url(settings))
     return " ".join(f"{k}='{v}'" for k, v in d.items() if k in ("host", "port", "dbname", "user", "password"))
 
@@ -37,9 +41,13 @@ def test_qgis_loads_ogc_tiles_and_view_and_renders(server, settings, tmp_path):
     SHOTS.mkdir(parents=True, exist_ok=True)
     png = SHOTS / "qgis-hanoi.png"
     try:
-        r = subprocess.run(["/usr/bin/python3", str(SCRIPT), proxy.base, _conninfo(settings), str(png)],
-                           capture_output=True, text=True, timeout=900,
-                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)})
+        r = subprocess.run(
+            ["/usr/bin/python3", str(SCRIPT), proxy.base, _conninfo(settings), str(png)],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)},
+        )
     finally:
         proxy.close()
     assert r.returncode == 0, r.stderr[-3000:]
@@ -51,9 +59,10 @@ def test_qgis_loads_ogc_tiles_and_view_and_renders(server, settings, tmp_path):
     assert report["view_key_candidates"][0] == "fid" and report["view_valid"] and report["view_count"] == 3321
     assert report["png_saved"] and png.stat().st_size > 20_000
     from PIL import Image
+
     img = Image.open(png).convert("RGB")
     colours = img.getcolors(maxcolors=1 << 20) or []
-    assert len(colours) > 20   # drawn, not a blank canvas
+    assert len(colours) > 20  # drawn, not a blank canvas
     # QGIS asks for the map extent only (bbox on the server). (QGIS 3.22 evaluates a layer's subset
     # string on the client: it reads every page; later QGIS versions send it as a filter.)
     items = [p for p, _, _ in proxy.requests if "/items" in p]

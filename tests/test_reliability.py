@@ -2,6 +2,7 @@
 
 One guarded instance with small limits (so each limit is reached in a few requests) covers the
 request guards; the database-fault test stops and restarts the project's own cluster."""
+
 from __future__ import annotations
 
 import socket
@@ -20,11 +21,20 @@ from geodata.settings import api_url
 from servers import Server
 
 INSIDE = (21.0288, 105.8522)  # Phường Hoàn Kiếm: answered from the in-memory index
-LIMITS = {"VNGEO_RATE_PER_MINUTE": "6", "VNGEO_RATE_BURST": "3", "VNGEO_EXPENSIVE_CONCURRENCY": "1",
-          "VNGEO_BODY_TIMEOUT_S": "4", "VNGEO_MAX_BATCH_BODY_BYTES": "100000", "VNGEO_MAX_BODY_BYTES": "1000",
-          "VNGEO_MAX_QUERY_CHARS": "500", "VNGEO_CORS_ORIGINS": "https://maps.example.org",
-          "VNGEO_ADMIN_TOKEN": "s3cret-admin-token", "VNGEO_TILES_RATE_PER_MINUTE": "12", "VNGEO_TILE_CACHE": "false",
-          "VNGEO_TRUST_FORWARDED_FOR": "true"}
+LIMITS = {
+    "VNGEO_RATE_PER_MINUTE": "6",
+    "VNGEO_RATE_BURST": "3",
+    "VNGEO_EXPENSIVE_CONCURRENCY": "1",
+    "VNGEO_BODY_TIMEOUT_S": "4",
+    "VNGEO_MAX_BATCH_BODY_BYTES": "100000",
+    "VNGEO_MAX_BODY_BYTES": "1000",
+    "VNGEO_MAX_QUERY_CHARS": "500",
+    "VNGEO_CORS_ORIGINS": "https://maps.example.org",
+    "VNGEO_ADMIN_TOKEN": "s3cret-admin-token",
+    "VNGEO_TILES_RATE_PER_MINUTE": "12",
+    "VNGEO_TILE_CACHE": "false",
+    "VNGEO_TRUST_FORWARDED_FOR": "true",
+}
 
 
 def client(n: int) -> dict:
@@ -50,13 +60,17 @@ def test_query_string_and_page_and_search_caps(guarded):
 
 def test_body_caps_declared_and_chunked(guarded):
     big = b'{"points": [' + b"[105.85, 21.02]," * 8000 + b"[105.85, 21.02]]}"
-    body = assert_problem(httpx.post(f"{guarded.base}/v1/lookup", content=big,
-                                     headers={"content-type": "application/json"}), 413, "100,000 bytes")
+    body = assert_problem(
+        httpx.post(f"{guarded.base}/v1/lookup", content=big, headers={"content-type": "application/json"}),
+        413,
+        "100,000 bytes",
+    )
     assert body["limit"] == 100_000
 
     def chunks():  # no Content-Length: cut off while reading
         for _ in range(20):
             yield b" " * 10_000
+
     r = httpx.post(f"{guarded.base}/v1/convert", content=chunks(), headers={"content-type": "application/json"})
     assert_problem(r, 413, "over the limit")
     # Other endpoints take no large bodies at all.
@@ -71,8 +85,10 @@ def test_rate_limit_on_batch_lookup(guarded):
     problem = assert_problem(r, 429, "rate limit")
     assert 1 <= int(r.headers["retry-after"]) <= 10 and problem["limit"] == "batch"
     # Cheap requests are not limited.
-    assert all(httpx.get(f"{guarded.base}/v1/lookup", params={"lat": INSIDE[0], "lon": INSIDE[1]}).status_code == 200
-               for _ in range(20))
+    assert all(
+        httpx.get(f"{guarded.base}/v1/lookup", params={"lat": INSIDE[0], "lon": INSIDE[1]}).status_code == 200
+        for _ in range(20)
+    )
 
 
 def test_rate_limit_on_cold_tiles(guarded):
@@ -87,9 +103,11 @@ def _slow_post(base: str, path: str, stop: threading.Event) -> bytes:
     """A client that announces 100 bytes and sends one every 0.5 s."""
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=15) as s:
-        s.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                  f"X-Forwarded-For: {client(2)['X-Forwarded-For']}\r\n"
-                  f"Content-Length: 100\r\n\r\n".encode())
+        s.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"X-Forwarded-For: {client(2)['X-Forwarded-For']}\r\n"
+            f"Content-Length: 100\r\n\r\n".encode()
+        )
         s.settimeout(0.5)
         out = b""
         while not stop.is_set():
@@ -98,7 +116,7 @@ def _slow_post(base: str, path: str, stop: threading.Event) -> bytes:
                 out += s.recv(65536)
                 if b"\r\n\r\n" in out:
                     break
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 break
@@ -113,8 +131,9 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     # While it dribbles: the expensive slot is taken (as soon as its headers are in; polled, not
     # slept: a busy machine may take long to get there), and the (only) worker answers others at once.
     deadline = time.monotonic() + 10
-    while (r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1},
-                          headers=client(3))).status_code == 200:
+    while (
+        r := httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1}, headers=client(3))
+    ).status_code == 200:
         assert time.monotonic() < deadline, "the slow client never took the expensive slot"
         time.sleep(0.05)
     assert_problem(r, 429, "busy")
@@ -132,8 +151,10 @@ def test_slow_client_cannot_hold_a_worker(guarded):
     assert result["r"].startswith(b"HTTP/1.1 408"), result["r"][:200]
     assert 4 <= elapsed < 9, elapsed
     # The slot is free again.
-    assert httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1},
-                     headers=client(4)).status_code == 200
+    assert (
+        httpx.get(f"{guarded.base}/v1/units", params={"geometry": "full", "limit": 1}, headers=client(4)).status_code
+        == 200
+    )
 
 
 def test_security_headers_and_cors(guarded):
@@ -157,8 +178,10 @@ def test_admin_needs_the_token(guarded, server):
     assert_problem(httpx.post(url, headers={"authorization": "Bearer wrong"}), 401)
     r = httpx.post(url, headers={"authorization": "Bearer s3cret-admin-token"})
     assert r.status_code == 200 and r.json()["version"]
-    assert httpx.post(f"{server}/v1/admin/refresh", headers={"authorization": "Bearer s3cret-admin-token"}
-                      ).status_code == 404  # off by default
+    assert (
+        httpx.post(f"{server}/v1/admin/refresh", headers={"authorization": "Bearer s3cret-admin-token"}).status_code
+        == 404
+    )  # off by default
     assert "/v1/admin/refresh" not in httpx.get(f"{guarded.base}/openapi.json").text
 
 
@@ -166,11 +189,15 @@ def test_api_role_cannot_write(settings, db_url):
     api = api_url(settings)
     assert psycopg.conninfo.conninfo_to_dict(api)["user"] != psycopg.conninfo.conninfo_to_dict(db_url)["user"]
     with psycopg.connect(api, autocommit=True) as conn:
-        role = conn.execute("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles "
-                            "WHERE rolname = current_user").fetchone()
+        role = conn.execute(
+            "SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
         assert role == (False, False, False, False)
-        for sql in ("UPDATE geo.units SET name = 'x' WHERE code = '00070'", "CREATE TABLE geo.x (i int)",
-                    "DELETE FROM geo.dataset"):
+        for sql in (
+            "UPDATE geo.units SET name = 'x' WHERE code = '00070'",
+            "CREATE TABLE geo.x (i int)",
+            "DELETE FROM geo.dataset",
+        ):
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
                 conn.execute(sql)
         conn.execute("SET default_transaction_read_only = off")  # even if it asks: no privilege
@@ -179,8 +206,15 @@ def test_api_role_cannot_write(settings, db_url):
                 conn.execute(sql)
 
 
-INJECTIONS = ["x' OR '1'='1", "00070'; DROP TABLE geo.units; --", "1) UNION SELECT usename FROM pg_user --",
-              "%(as_of)s", "%s%s%s", "\\x00", "$$;$$"]
+INJECTIONS = [
+    "x' OR '1'='1",
+    "00070'; DROP TABLE geo.units; --",
+    "1) UNION SELECT usename FROM pg_user --",
+    "%(as_of)s",
+    "%s%s%s",
+    "\\x00",
+    "$$;$$",
+]
 
 
 def _example(param: dict):
@@ -189,7 +223,11 @@ def _example(param: dict):
         if s.get("format") == "date":
             return "2025-07-01"
     if param.get("examples"):
-        return param["examples"][0] if isinstance(param["examples"], list) else next(iter(param["examples"].values()))["value"]
+        return (
+            param["examples"][0]
+            if isinstance(param["examples"], list)
+            else next(iter(param["examples"].values()))["value"]
+        )
     return (schema.get("enum") or [None])[0] or schema.get("default") or "01"
 
 
@@ -210,8 +248,13 @@ def test_injection_probes_on_every_string_parameter(guarded, db_url):
                     continue
                 for value in INJECTIONS:
                     values = {**base, p["name"]: value}
-                    url = path.format(**{k: httpx.URL(path="/" + str(v)).raw_path.decode()[1:].replace("/", "%2F")
-                                         for k, v in values.items() if "{" + k + "}" in path})
+                    url = path.format(
+                        **{
+                            k: httpx.URL(path="/" + str(v)).raw_path.decode()[1:].replace("/", "%2F")
+                            for k, v in values.items()
+                            if "{" + k + "}" in path
+                        }
+                    )
                     query = {k: v for k, v in values.items() if "{" + k + "}" not in path}
                     r = c.get(url, params=query)
                     probes += 1
@@ -224,6 +267,7 @@ def test_injection_probes_on_every_string_parameter(guarded, db_url):
 
 
 # --- the database stops while requests run -------------------------------------------------------
+
 
 @pytest.fixture
 def cluster_restored(settings):
@@ -256,8 +300,16 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
                 t0 = time.monotonic()
                 try:
                     r = c.get(path)
-                    seen.append((time.monotonic(), path, r.status_code, time.monotonic() - t0,
-                                 r.headers.get("retry-after"), r.headers.get("content-type", "")))
+                    seen.append(
+                        (
+                            time.monotonic(),
+                            path,
+                            r.status_code,
+                            time.monotonic() - t0,
+                            r.headers.get("retry-after"),
+                            r.headers.get("content-type", ""),
+                        )
+                    )
                 except httpx.HTTPError as exc:
                     seen.append((time.monotonic(), path, type(exc).__name__, time.monotonic() - t0, None, ""))
                 time.sleep(0.05)
@@ -292,8 +344,10 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
         server.stop()
     down = [s for s in seen if t_stop + 2.5 < s[0] < t_start]  # answered, not started, while down
     by = Counter((p, st) for _, p, st, *_ in down)
-    print(f"\ndb down {t_start - t_stop:.1f} s: {dict(by)}; slowest answer {max(s[3] for s in seen):.2f} s; "
-          f"back after start took {t_up - t_start:.1f} s; recovered {recovered}")
+    print(
+        f"\ndb down {t_start - t_stop:.1f} s: {dict(by)}; slowest answer {max(s[3] for s in seen):.2f} s; "
+        f"back after start took {t_up - t_start:.1f} s; recovered {recovered}"
+    )
     failed = [(round(s[0] - t_stop, 1), s[1], s[2], round(s[3], 2)) for s in seen if not isinstance(s[2], int)]
     assert not failed, f"requests failed at the HTTP level (time after the stop, path, error, duration): {failed[:10]}"
     assert max(s[3] for s in seen) < 5, "a request hung"
@@ -308,11 +362,13 @@ def test_database_stop_answers_503_and_recovers(settings, db_url, cluster_restor
 
 # --- the viewer's fallback layer on a busy server -------------------------------------------------
 
+
 def test_viewer_layer_built_once_under_concurrent_cold_requests(db_url, tmp_path):
     """Concurrent cold requests for the whole-country layer wait for one build (they used to run it
     each, pass the statement timeout on a busy machine, and answer 503); another day of the same
     generation reuses the polygons and only queries that day's properties."""
     from concurrent.futures import ThreadPoolExecutor
+
     server = Server(tmp_path / "server.log", {"VNGEO_RATE_PER_MINUTE": "0"})
     url = f"{server.base}/viewer/communes.geojson"
     try:

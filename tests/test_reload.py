@@ -1,4 +1,5 @@
 """A reload is atomic: a concurrent reader never sees a partial load; a failed load changes nothing."""
+
 import os
 import shutil
 import threading

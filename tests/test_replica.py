@@ -7,6 +7,7 @@ is tests/test_reload.py's) and (3) a good reload run on the primary.
 Every answer must be 200 and equal, whole, to the answer before the reload or the one after it (an
 answer is compared as a whole: a list of communes, a unit, the dataset with its generations); per
 client the switch happens once; the replica serves the new data once it has replayed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,13 @@ from geodata.settings import local_pg_port
 from servers import Server, free_port
 from test_reload import CURRENT, corrupt_source_copy
 
-PATHS = ["/v1/units/00070", "/v1/provinces/01/communes?limit=60&geometry=simplified", "/v1/meta",
-         "/v1/lookup?lat=21.0288&lon=105.8522", "/v1/units/31078/lineage"]
+PATHS = [
+    "/v1/units/00070",
+    "/v1/provinces/01/communes?limit=60&geometry=simplified",
+    "/v1/meta",
+    "/v1/lookup?lat=21.0288&lon=105.8522",
+    "/v1/units/31078/lineage",
+]
 
 
 def _digest(r: httpx.Response) -> str:
@@ -51,18 +57,38 @@ def replica(settings, db_url):
     if os.geteuid() == 0:
         shutil.chown(data, cluster.OS_USER, cluster.OS_USER)
     t0 = time.monotonic()
-    r = cluster._run_as_owner([str(bindir / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(local_pg_port(settings)),
-                               "-U", "postgres", "-D", str(data), "-R", "-X", "stream", "-c", "fast"])
+    r = cluster._run_as_owner(
+        [
+            str(bindir / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(local_pg_port(settings)),
+            "-U",
+            "postgres",
+            "-D",
+            str(data),
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ]
+    )
     assert r.returncode == 0, r.stderr
     with open(data / "postgresql.auto.conf", "a") as f:  # later lines win over the primary's copy
         f.write(f"\nport = {port}\nunix_socket_directories = '{data}'\nhot_standby = on\n")
-    r = cluster._run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"),
-                               "-w", "-t", "120", "start"])
+    r = cluster._run_as_owner(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "-t", "120", "start"]
+    )
     assert r.returncode == 0, r.stderr or r.stdout
     print(f"\nreplica: pg_basebackup + start in {time.monotonic() - t0:.0f} s on port {port}")
     try:
-        yield {"port": port, "api_url": f"postgresql://{cluster.API_ROLE}@127.0.0.1:{port}/{cluster.DB_NAME}",
-               "etl_url": f"postgresql://{cluster.ETL_ROLE}@127.0.0.1:{port}/{cluster.DB_NAME}"}
+        yield {
+            "port": port,
+            "api_url": f"postgresql://{cluster.API_ROLE}@127.0.0.1:{port}/{cluster.DB_NAME}",
+            "etl_url": f"postgresql://{cluster.ETL_ROLE}@127.0.0.1:{port}/{cluster.DB_NAME}",
+        }
     finally:
         cluster._run_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
         shutil.rmtree(data, ignore_errors=True)
@@ -88,8 +114,11 @@ class Generator:
     def __init__(self, instances: dict, per_instance: int = 2):
         self.seen: dict[tuple, list] = defaultdict(list)  # (thread, instance) -> [(t, path, status, digest)]
         self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._run, args=(i, name, s.base))
-                        for name, s in instances.items() for i in range(per_instance)]
+        self.threads = [
+            threading.Thread(target=self._run, args=(i, name, s.base))
+            for name, s in instances.items()
+            for i in range(per_instance)
+        ]
 
     def _run(self, i: int, name: str, base: str) -> None:
         with httpx.Client(base_url=base, timeout=30) as c:
@@ -97,8 +126,14 @@ class Generator:
                 for path in PATHS:
                     try:
                         r = c.get(path)
-                        self.seen[(i, name)].append((time.monotonic(), path, r.status_code,
-                                                     _digest(r) if r.status_code == 200 else r.text[:200]))
+                        self.seen[(i, name)].append(
+                            (
+                                time.monotonic(),
+                                path,
+                                r.status_code,
+                                _digest(r) if r.status_code == 200 else r.text[:200],
+                            )
+                        )
                     except httpx.HTTPError as exc:
                         self.seen[(i, name)].append((time.monotonic(), path, type(exc).__name__, ""))
                 time.sleep(0.01)
@@ -182,10 +217,12 @@ def test_reload_under_load_on_two_instances_and_a_replica(settings, db_url, repl
         watcher.join(30)
     assert _answers(rep.base) == new and _answers(b.base) == new
     requests = gen.count()
-    print(f"\nreload under load: {requests} requests ({n_failed_phase} during the failed loads); "
-          + "; ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-          + f"; replica row snapshots {dict(rows_seen)}; changed answers "
-          + str(sorted(p for p in PATHS if old[p] != new[p])))
+    print(
+        f"\nreload under load: {requests} requests ({n_failed_phase} during the failed loads); "
+        + "; ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+        + f"; replica row snapshots {dict(rows_seen)}; changed answers "
+        + str(sorted(p for p in PATHS if old[p] != new[p]))
+    )
     failures = [(k, s) for k, seq in gen.seen.items() for s in seq if s[2] != 200]
     assert not failures, failures[:5]
     mixed = [(k, s) for k, seq in gen.seen.items() for s in seq if s[3] not in (old[s[1]], new[s[1]])]

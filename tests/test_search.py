@@ -1,4 +1,5 @@
 """/v1/search: folded forms, typos, common names, old units; /v1/units listings."""
+
 import pytest
 
 from conftest import assert_problem
@@ -34,7 +35,9 @@ def test_old_units_marked(http):
 
 
 def test_filters(http):
-    res = http.get("/v1/search", params={"q": "hoa", "level": "commune", "province": "01", "as_of": "2026-01-01"}).json()["results"]
+    res = http.get(
+        "/v1/search", params={"q": "hoa", "level": "commune", "province": "01", "as_of": "2026-01-01"}
+    ).json()["results"]
     assert res and all(r["province"]["code"] == "01" and r["level"] == "commune" and not r["old"] for r in res)
     assert_problem(http.get("/v1/search", params={"q": "x", "level": "planet"}), 422)
     assert_problem(http.get("/v1/search", params={"q": "a" * 101}), 422)

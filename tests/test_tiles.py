@@ -1,12 +1,13 @@
 """Vector tiles, TileJSON, OGC API – Tiles and the per-band shapes, against the real PostGIS and HTTP."""
+
 from __future__ import annotations
 
 import mapbox_vector_tile
 import mercantile
 import pytest
 
-from conftest import assert_problem
 from bench.slivers import land_in_tile, sliver_area, tile_bbox
+from conftest import assert_problem
 from geodata.tiles.mvt import BANDS, band_for_zoom
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -32,14 +33,17 @@ def decode(resp) -> dict:
 def test_commune_tile_decodes_with_expected_features(http):
     layers = decode(get_tile(http, "communes", HANOI, 12))
     feats = {f["properties"]["code"]: f for f in layers["communes"]["features"]}
-    hk = feats["00070"]["properties"]   # Phường Hoàn Kiếm
+    hk = feats["00070"]["properties"]  # Phường Hoàn Kiếm
     assert hk["name"] == "Hoàn Kiếm" and hk["type"] == "phuong" and hk["province_code"] == "01"
     assert hk["province_name"] == "Hà Nội" and hk["province_code"] == "01" and hk["population"] > 0
     assert hk["area_km2"] > 0 and hk["density_per_km2"] > 1000
     assert "powers" in hk and feats["00070"]["id"] == 70
     assert feats["00070"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
     labels = {f["properties"]["code"]: f for f in layers["communes_labels"]["features"]}
-    assert labels["00070"]["geometry"]["type"] == "Point" and labels["00070"]["properties"]["full_name"] == "Phường Hoàn Kiếm"
+    assert (
+        labels["00070"]["geometry"]["type"] == "Point"
+        and labels["00070"]["properties"]["full_name"] == "Phường Hoàn Kiếm"
+    )
 
 
 def test_province_tile_and_low_zoom(http):
@@ -47,7 +51,7 @@ def test_province_tile_and_low_zoom(http):
     codes = {f["properties"]["code"] for f in layers["provinces"]["features"]}
     assert len(codes) == 34 and "01" in codes and "79" in codes
     z6 = decode(get_tile(http, "communes", HANOI, 6))
-    assert len(z6["communes"]["features"]) > 500 and "communes_labels" not in z6   # labels from z8
+    assert len(z6["communes"]["features"]) > 500 and "communes_labels" not in z6  # labels from z8
 
 
 def test_every_zoom_0_to_14_serves(http):
@@ -61,6 +65,7 @@ def test_tiles_drop_sub_pixel_polygons_and_stay_under_500_kb(http):
     """No polygon under one pixel of a 512-pixel tile in the commune layer, none of zero area in any
     layer (the MVT spec forbids them), and the heaviest low-zoom tiles under 500 KB."""
     import shapely.geometry
+
     for z, x, y in ((5, 25, 14), (4, 12, 7), (7, 101, 56), (0, 0, 0)):
         for layer in ("communes", "provinces"):
             r = http.get(f"/v1/tiles/{layer}/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "identity"})
@@ -89,8 +94,11 @@ def test_etag_304_and_cache(http):
     again = get_tile(http, "provinces", HCMC, 9, as_of="2026-01-02")
     assert again.headers["x-tile-cache"] == "hit" and again.content == first.content
     z, x, y = tile_of(*HCMC, 9)
-    nm = http.get(f"/v1/tiles/provinces/{z}/{x}/{y}.mvt", params={"as_of": "2026-01-02"},
-                  headers={"If-None-Match": first.headers["etag"]})
+    nm = http.get(
+        f"/v1/tiles/provinces/{z}/{x}/{y}.mvt",
+        params={"as_of": "2026-01-02"},
+        headers={"If-None-Match": first.headers["etag"]},
+    )
     assert nm.status_code == 304 and not nm.content
     # same period (no change between the two days) -> same ETag; another layer -> another
     assert get_tile(http, "provinces", HCMC, 9, as_of="2026-01-03").headers["etag"] == first.headers["etag"]
@@ -106,7 +114,7 @@ def test_point_and_line_layers(http):
     pts = decode(get_tile(http, "old_communes", HANOI, 12))["old_communes"]["features"]
     hang_ma = next(f for f in pts if f["properties"]["code"] == "00043")
     assert hang_ma["geometry"]["type"] == "Point" and hang_ma["properties"]["successor"] == "00070"
-    assert hang_ma["properties"]["parent_code"] == "002"      # its district
+    assert hang_ma["properties"]["parent_code"] == "002"  # its district
     # the former id answers the same tile
     former = get_tile(http, "legacy-communes", HANOI, 12)
     assert decode(former)["old_communes"]["features"] == pts
@@ -114,18 +122,21 @@ def test_point_and_line_layers(http):
     assert lines and lines[0]["geometry"]["type"] == "LineString"
 
 
-@pytest.mark.parametrize("path,status,text", [
-    ("/v1/tiles/nope/1/0/0.mvt", 404, "no tile layer"),
-    ("/v1/tiles/communes/30/0/0.mvt", 404, "zoom 30"),
-    ("/v1/tiles/communes/3/8/0.mvt", 404, "does not exist at zoom 3"),
-    ("/v1/tiles/communes/3/0/-1.mvt", 404, "does not exist"),
-    ("/v1/tiles/communes/a/0/0.mvt", 422, "z"),
-    ("/v1/tiles/communes/5/25/14.mvt?as_of=2025-01-01", 404, "boundaries exist from 2025-07-01"),
-    ("/v1/tiles/communes/5/25/14.mvt?as_of=2025-13-01", 422, "YYYY-MM-DD"),
-    ("/v1/tiles/nope.json", 404, "no tile layer"),
-    ("/ogc/tileMatrixSets/WorldCRS84Quad", 404, "WebMercatorQuad"),
-    ("/ogc/collections/communes/tiles/WebMercatorQuad/5/14/25?datetime=2025-01-01/2026-01-01", 400, "one day"),
-])
+@pytest.mark.parametrize(
+    "path,status,text",
+    [
+        ("/v1/tiles/nope/1/0/0.mvt", 404, "no tile layer"),
+        ("/v1/tiles/communes/30/0/0.mvt", 404, "zoom 30"),
+        ("/v1/tiles/communes/3/8/0.mvt", 404, "does not exist at zoom 3"),
+        ("/v1/tiles/communes/3/0/-1.mvt", 404, "does not exist"),
+        ("/v1/tiles/communes/a/0/0.mvt", 422, "z"),
+        ("/v1/tiles/communes/5/25/14.mvt?as_of=2025-01-01", 404, "boundaries exist from 2025-07-01"),
+        ("/v1/tiles/communes/5/25/14.mvt?as_of=2025-13-01", 422, "YYYY-MM-DD"),
+        ("/v1/tiles/nope.json", 404, "no tile layer"),
+        ("/ogc/tileMatrixSets/WorldCRS84Quad", 404, "WebMercatorQuad"),
+        ("/ogc/collections/communes/tiles/WebMercatorQuad/5/14/25?datetime=2025-01-01/2026-01-01", 400, "one day"),
+    ],
+)
 def test_bad_requests_are_problems(http, path, status, text):
     assert_problem(http.get(path), status, text)
 
@@ -138,19 +149,34 @@ def test_tilejson(http):
     assert 102 < w < 103 and 23 < n < 24 and e > 109
     ids = {v["id"]: v for v in tj["vector_layers"]}
     assert set(ids) == {"communes", "communes_labels"}
-    assert {"code", "name", "type", "population", "density_per_km2", "area_km2", "province_code", "province_name",
-            "powers"} <= set(ids["communes"]["fields"])
+    assert {
+        "code",
+        "name",
+        "type",
+        "population",
+        "density_per_km2",
+        "area_km2",
+        "province_code",
+        "province_name",
+        "powers",
+    } <= set(ids["communes"]["fields"])
     pinned = http.get("/v1/tiles/provinces.json", params={"as_of": "2025-07-01"}).json()
     assert pinned["tiles"][0].endswith("?as_of=2025-07-01")
     assert {layer["id"] for layer in http.get("/v1/tiles").json()["layers"]} == {
-        "provinces", "communes", "old_communes", "lineage"}
-    assert http.get("/v1/tiles/legacy-communes.json").json()["tiles"][0].endswith("/v1/tiles/old_communes/{z}/{x}/{y}.mvt")
+        "provinces",
+        "communes",
+        "old_communes",
+        "lineage",
+    }
+    assert (
+        http.get("/v1/tiles/legacy-communes.json").json()["tiles"][0].endswith("/v1/tiles/old_communes/{z}/{x}/{y}.mvt")
+    )
 
 
 def test_ogc_tiles_same_tile(http):
     tms = http.get("/ogc/tileMatrixSets/WebMercatorQuad").json()
     assert tms["id"] == "WebMercatorQuad" and len(tms["tileMatrices"]) >= 15
-    assert tms["tileMatrices"][0]["matrixWidth"] == 1 and tms["tileMatrices"][14]["matrixWidth"] == 2 ** 14
+    assert tms["tileMatrices"][0]["matrixWidth"] == 1 and tms["tileMatrices"][14]["matrixWidth"] == 2**14
     assert http.get("/ogc/tileMatrixSets").json()["tileMatrixSets"][0]["id"] == "WebMercatorQuad"
     ts = http.get("/ogc/collections/communes/tiles/WebMercatorQuad").json()
     assert any(link["rel"] == "item" for link in ts["links"])
@@ -182,15 +208,21 @@ SAMPLE = """
 WITH env AS (SELECT ST_Expand(ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), 3857), 60000) AS e),
 s AS (SELECT s.unit_id, s.geom FROM geo.unit_shapes s JOIN geo.units u ON u.id = s.unit_id, env
       WHERE s.zband = %(band)s AND u.level = 'commune' AND u.valid @> DATE '2026-10-01' AND s.geom && env.e)"""
-OVERLAPS_SQL = SAMPLE + """
+OVERLAPS_SQL = (
+    SAMPLE
+    + """
 SELECT count(*) AS pairs, coalesce(sum(ST_Area(ST_Intersection(a.geom, b.geom))), 0) AS overlap_m2
 FROM s a JOIN s b ON a.unit_id < b.unit_id AND ST_Intersects(a.geom, b.geom)"""
+)
 # A crack between neighbours is a small hole in the union of the sample (a pair's union may
 # enclose a third unit, so holes are looked for in the union of all of them).
-CRACKS_SQL = SAMPLE + """
+CRACKS_SQL = (
+    SAMPLE
+    + """
 SELECT coalesce(sum(ST_Area(ST_MakePolygon(ST_ExteriorRing(h.geom)))), 0)
 FROM (SELECT ST_Union(geom) AS g FROM s) un, ST_Dump(un.g) p, ST_DumpRings(p.geom) h
 WHERE h.path[1] > 0 AND ST_Area(ST_MakePolygon(ST_ExteriorRing(h.geom))) < %(small)s"""
+)
 
 
 @pytest.mark.parametrize("zoom", [6, 10])
@@ -199,7 +231,7 @@ def test_shared_edges_in_band_shapes(db, zoom):
     band = band_for_zoom(zoom)
     pixel = 2 * 20037508.34 / (4096 << zoom)
     for lon, lat in (HANOI, HCMC):
-        args = {"lon": lon, "lat": lat, "band": band, "small": 100 * pixel ** 2}
+        args = {"lon": lon, "lat": lat, "band": band, "small": 100 * pixel**2}
         pairs, overlap = db.execute(OVERLAPS_SQL, args).fetchone()
         crack = db.execute(CRACKS_SQL, args).fetchone()[0]
         assert pairs > 50, (lon, lat, pairs)

@@ -1,4 +1,5 @@
 """/v1/units/{code}: versions by date, 404 and 422 answers."""
+
 from conftest import assert_problem
 
 

@@ -2,6 +2,7 @@
 snapshot are served over real HTTP; a fresh clone of the committed tree, with no ../shared beside
 it, fetches, verifies and loads them; corrupt, truncated or missing archives are refused and leave
 nothing half-unpacked in use and the loaded data untouched."""
+
 from __future__ import annotations
 
 import functools
@@ -25,8 +26,11 @@ from etl.sources import PRE_REFORM_SQL, SourceError
 from geodata.settings import SHARED_SNAPSHOT, local_pg_port
 
 ROOT = Path(__file__).resolve().parents[1]
-PREFIX = {"v2.4.1": "vietnamese-provinces-database-2.4.1", "v3.0.2": "vietnamese-provinces-database-3.0.2",
-          upstream.COMMIT: f"vietnamese-provinces-database-{upstream.COMMIT}"}  # GitHub's top folders
+PREFIX = {
+    "v2.4.1": "vietnamese-provinces-database-2.4.1",
+    "v3.0.2": "vietnamese-provinces-database-3.0.2",
+    upstream.COMMIT: f"vietnamese-provinces-database-{upstream.COMMIT}",
+}  # GitHub's top folders
 
 pytestmark = pytest.mark.skipif(not SHARED_SNAPSHOT.is_dir(), reason="needs the snapshot copy to build archives from")
 
@@ -82,6 +86,7 @@ def serve():
     def start(folder: Path) -> str:
         servers.append(ArchiveServer(folder))
         return servers[-1].url
+
     yield start
     for s in servers:
         s.close()
@@ -101,7 +106,9 @@ def test_corrupt_truncated_or_missing_archives_are_refused(tmp_path, serve, sett
     bad.mkdir()
     sql = (SHARED_SNAPSHOT / PRE_REFORM_SQL).read_bytes()
     assert b"'Ba \xc4\x90\xc3\xacnh'" in sql  # Quận Ba Đình: one name changed is enough
-    _archive(bad, "v2.4.1", {"postgresql/ImportData_vn_units.sql": sql.replace(b"'Ba \xc4\x90\xc3\xacnh'", b"'Ba Dinh'", 1)})
+    _archive(
+        bad, "v2.4.1", {"postgresql/ImportData_vn_units.sql": sql.replace(b"'Ba \xc4\x90\xc3\xacnh'", b"'Ba Dinh'", 1)}
+    )
     url = serve(bad)
     dest, cache = tmp_path / "state" / "upstream", tmp_path / "state" / "downloads"
     with pytest.raises(SourceError) as exc:
@@ -131,8 +138,9 @@ def test_corrupt_truncated_or_missing_archives_are_refused(tmp_path, serve, sett
 
     # Through the ETL: the load stops before touching the database; the loaded data stay.
     before = _loaded(db_url)
-    fresh = settings.model_copy(update={"source_dir": tmp_path / "absent", "source_url": url,
-                                        "state_dir": tmp_path / "state"})
+    fresh = settings.model_copy(
+        update={"source_dir": tmp_path / "absent", "source_url": url, "state_dir": tmp_path / "state"}
+    )
     with pytest.raises(SourceError, match="could not download"):
         load(fresh, db_url, log=lambda *_: None)
     assert _loaded(db_url) == before and not (tmp_path / "absent").exists()
@@ -154,8 +162,10 @@ def archives(tmp_path_factory):
     t0 = time.monotonic()
     for ref, _ in upstream.ARCHIVES:
         _archive(folder, ref)
-    print(f"\narchives built from {SHARED_SNAPSHOT} in {time.monotonic() - t0:.0f} s: "
-          + ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f} MiB" for p in sorted(folder.iterdir())))
+    print(
+        f"\narchives built from {SHARED_SNAPSHOT} in {time.monotonic() - t0:.0f} s: "
+        + ", ".join(f"{p.name} {p.stat().st_size / 2**20:.0f} MiB" for p in sorted(folder.iterdir()))
+    )
     return folder
 
 
@@ -187,25 +197,36 @@ def test_fresh_clone_fetches_verifies_and_loads(tmp_path, archives, serve, scrat
     env.update(DATABASE_URL=scratch_db, VNGEO_SOURCE_URL=url, PYTHONPATH=str(clone))
     assert (clone / "data" / "powers" / "powers.csv").is_file()  # the catalogue comes from the repository
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "vngeo.cli", "etl", "load"], cwd=clone, env=env,
-                       capture_output=True, text=True, timeout=3600)
+    r = subprocess.run(
+        [sys.executable, "-m", "vngeo.cli", "etl", "load"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     elapsed = time.monotonic() - t0
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     source = clone / ".vngeo" / "upstream"
     assert f"upstream snapshot verified and unpacked into {source}" in r.stdout
-    print(f"\nfresh clone: fetch + verify + load in {elapsed:.0f} s\n" + "\n".join(
-        line for line in r.stdout.splitlines() if "in " in line and "s" in line)[-1500:])
+    print(
+        f"\nfresh clone: fetch + verify + load in {elapsed:.0f} s\n"
+        + "\n".join(line for line in r.stdout.splitlines() if "in " in line and "s" in line)[-1500:]
+    )
     assert (source / upstream.STAMP).read_text().split()[0] == upstream.manifest_id()
     assert _leftovers(source.parent) == []
     manifest.verify(source, manifest.read())  # what was unpacked is exactly what the manifest names
-    assert sorted(p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()
-                  and p.name != upstream.STAMP) == sorted(manifest.read())
+    assert sorted(
+        p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file() and p.name != upstream.STAMP
+    ) == sorted(manifest.read())
     with psycopg.connect(scratch_db) as conn:
         version, source_dir = conn.execute("SELECT version, source_dir FROM geo.dataset").fetchone()
         assert source_dir == str(source)
-        counts = conn.execute("SELECT count(*) FILTER (WHERE valid @> DATE '2026-10-01'), "
-                              "count(*) FILTER (WHERE valid @> DATE '2026-10-01' AND type = 'phuong') FROM geo.units "
-                              "WHERE level = 'commune'").fetchone()
+        counts = conn.execute(
+            "SELECT count(*) FILTER (WHERE valid @> DATE '2026-10-01'), "
+            "count(*) FILTER (WHERE valid @> DATE '2026-10-01' AND type = 'phuong') FROM geo.units "
+            "WHERE level = 'commune'"
+        ).fetchone()
         assert counts == (3321, 709)  # the 12 Bắc Ninh phường of data/amendments are applied
         gens = [g for (g,) in conn.execute("SELECT id FROM geo.generations ORDER BY ordinal")]
         assert gens[-2:] == ["2026-09-01", "2026-09-20"]
@@ -213,6 +234,14 @@ def test_fresh_clone_fetches_verifies_and_loads(tmp_path, archives, serve, scrat
         assert n_corr == len(read_corrections(clone / "data" / "corrections"))
     assert list((clone / ".vngeo" / "index").iterdir()), "the lookup index was built"
     # A second load finds the folder and downloads nothing.
-    r2 = subprocess.run([sys.executable, "-m", "vngeo.cli", "etl", "load", "--if-changed"], cwd=clone, env=env,
-                        capture_output=True, text=True, timeout=600)
-    assert r2.returncode == 0 and "downloading" not in r2.stdout and "already loaded" in r2.stdout, r2.stdout + r2.stderr
+    r2 = subprocess.run(
+        [sys.executable, "-m", "vngeo.cli", "etl", "load", "--if-changed"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r2.returncode == 0 and "downloading" not in r2.stdout and "already loaded" in r2.stdout, (
+        r2.stdout + r2.stderr
+    )

@@ -1,5 +1,6 @@
 """The map viewer and the folium maps in real headless Chromium (Debian's, driven by Playwright),
 against the real service and database. Screenshots go to .vngeo/screenshots/ (git-ignored)."""
+
 from __future__ import annotations
 
 import io
@@ -41,6 +42,7 @@ def page(browser, server):
 def distinct_colours(png: bytes, box: tuple[int, int, int, int]) -> int:
     """Colours covering at least 0.05% of the box: a choropleth has many, a blank canvas one or two."""
     from PIL import Image
+
     img = Image.open(io.BytesIO(png)).convert("RGB").crop(box)
     counts = img.getcolors(maxcolors=1 << 20) or []
     floor = img.width * img.height * 0.0005
@@ -52,11 +54,12 @@ def test_page_loads_and_draws_communes(page):
     pg.wait_for_timeout(500)
     png = page.shot("01-country")
     box = pg.locator("#map").bounding_box()
-    colours = distinct_colours(png, (int(box["x"]), int(box["y"]), int(box["x"] + box["width"]),
-                                     int(box["y"] + box["height"])))
+    colours = distinct_colours(
+        png, (int(box["x"]), int(box["y"]), int(box["x"] + box["width"]), int(box["y"] + box["height"]))
+    )
     assert colours >= 8, f"the map shows {colours} colours: not a choropleth"
-    assert pg.locator("#legend div").count() >= 6          # classes + no data
-    assert "25.000" in pg.locator("#charts").inner_text()   # the 25,000-40,000 band caption
+    assert pg.locator("#legend div").count() >= 6  # classes + no data
+    assert "25.000" in pg.locator("#charts").inner_text()  # the 25,000-40,000 band caption
     # The drawings come on request (ECharts is fetched then, not with the first load) and stay on
     assert pg.locator("#chart-pop svg").count() == 0
     pg.locator("#draw-charts").click()
@@ -66,7 +69,7 @@ def test_page_loads_and_draws_communes(page):
     pg.locator("#date").fill("2026-01-15")
     pg.locator("#date").press("Enter")
     pg.wait_for_selector("body[data-day='2026-01-15']", state="attached", timeout=60_000)
-    pg.wait_for_selector("#chart-pop svg", timeout=30_000)       # drawn again for the new day, no button
+    pg.wait_for_selector("#chart-pop svg", timeout=30_000)  # drawn again for the new day, no button
     assert page.errors == []
 
 
@@ -78,7 +81,7 @@ def test_search_hoan_kiem_selects_ward_with_old_wards(page):
     option.click()
     expect(pg.locator("#unit-name")).to_contain_text("Phường Hoàn Kiếm", timeout=20_000)
     panel = pg.locator("#details")
-    assert re.fullmatch(r"[\d.]+", pg.locator("#unit-population").inner_text())   # 105.301 (vi format)
+    assert re.fullmatch(r"[\d.]+", pg.locator("#unit-population").inner_text())  # 105.301 (vi format)
     assert int(pg.locator("#unit-population").inner_text().replace(".", "")) > 50_000
     old = panel.locator("ul.preds li")
     assert old.count() >= 5
@@ -132,7 +135,7 @@ def test_time_language_and_phone_width(browser, server):
     try:
         pg = p.open("/?date=2026-09-20&lang=en#7/21.2/106.2")
         assert "Colour by" in pg.locator(".bar").inner_text()
-        legend = pg.locator("#legend-toggle")                       # folded on a phone, opened by a tap
+        legend = pg.locator("#legend-toggle")  # folded on a phone, opened by a tap
         assert legend.get_attribute("aria-expanded") == "false"
         legend.click()
         assert "Changed on 2026-09-20" in pg.locator("#legend").inner_text()
@@ -154,7 +157,7 @@ def test_old_unit_shows_what_it_became(page):
     pg = page.open("/")
     pg.locator("#q").fill("truc bach")
     option = pg.locator("#suggestions li", has_text="Phường Trúc Bạch").first
-    expect(option).to_contain_text("Phường Ba Đình", timeout=20_000)     # "became" in the suggestion
+    expect(option).to_contain_text("Phường Ba Đình", timeout=20_000)  # "became" in the suggestion
     option.click()
     expect(pg.locator("#unit-name")).to_contain_text("Trúc Bạch", timeout=20_000)
     successor = pg.locator("#details ul.succ a", has_text="Phường Ba Đình")
@@ -180,7 +183,7 @@ def test_folium_map_opens_and_shows_polygons(page, server):
     pg = page.page
     pg.goto(server + "/maps/01.html")
     pg.wait_for_selector("path.leaflet-interactive", timeout=60_000)
-    assert pg.locator("path.leaflet-interactive").count() >= 100   # Hà Nội's 126 communes
+    assert pg.locator("path.leaflet-interactive").count() >= 100  # Hà Nội's 126 communes
     pg.locator("path.leaflet-interactive").nth(40).click(force=True)
     pg.wait_for_selector(".vg-popup", timeout=10_000)
     assert "Came from" in pg.locator(".vg-popup").inner_text()

@@ -3,6 +3,7 @@ critical violation, Lighthouse scores accessibility and best practices at least 
 load moves at most 700 KB, and a day change within one period moves nothing. The figures are
 printed (pytest -s) and kept in .vngeo/screenshots/figures.json. axe-core and Lighthouse come
 from npm into tests/a11y/node_modules (`make a11y`)."""
+
 from __future__ import annotations
 
 import json
@@ -75,10 +76,19 @@ def test_axe_finds_no_serious_violation(browser, server, path):
         pg.wait_for_timeout(1000)
         pg.add_script_tag(path=str(_tool("axe-core/axe.min.js")))
         result = pg.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-        _record(f"axe {path}", {"violations": len(result["violations"]), "serious_or_critical": len(bad),
-                                "all": [(v["id"], v["impact"]) for v in result["violations"]]})
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        _record(
+            f"axe {path}",
+            {
+                "violations": len(result["violations"]),
+                "serious_or_critical": len(bad),
+                "all": [(v["id"], v["impact"]) for v in result["violations"]],
+            },
+        )
         assert bad == []
         assert p.errors == []
     finally:
@@ -89,15 +99,33 @@ def test_lighthouse_accessibility_and_best_practices(server, tmp_path):
     cli = _tool("lighthouse/cli/index.js")
     flags = " ".join(a for a in ARGS if a != "--headless=new") + " --headless=new"
     out = tmp_path / "lh.json"
-    run = subprocess.run(["node", str(cli), f"{server}/?unit=00070", "--quiet", "--output=json", f"--output-path={out}",
-                          "--only-categories=accessibility,best-practices", "--form-factor=desktop", "--screenEmulation.disabled",
-                          "--max-wait-for-load=90000", f"--chrome-flags={flags}"],
-                         env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            "node",
+            str(cli),
+            f"{server}/?unit=00070",
+            "--quiet",
+            "--output=json",
+            f"--output-path={out}",
+            "--only-categories=accessibility,best-practices",
+            "--form-factor=desktop",
+            "--screenEmulation.disabled",
+            "--max-wait-for-load=90000",
+            f"--chrome-flags={flags}",
+        ],
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads(out.read_text())
     scores = {k: round(c["score"] * 100) for k, c in report["categories"].items()}
-    failing = [a["id"] for a in report["audits"].values() if a.get("score") is not None and a["score"] < 1
-               and a.get("scoreDisplayMode") == "binary"]
+    failing = [
+        a["id"]
+        for a in report["audits"].values()
+        if a.get("score") is not None and a["score"] < 1 and a.get("scoreDisplayMode") == "binary"
+    ]
     _record("lighthouse", {"scores": scores, "failing_audits": failing})
     assert scores["accessibility"] >= 95 and scores["best-practices"] >= 95, (scores, failing)
 
@@ -107,7 +135,7 @@ def test_first_load_and_a_day_change_within_a_period(page):
     net = Transfer(pg)
     page.open("/")
     pg.wait_for_selector("body[data-ready]", state="attached", timeout=WAIT)
-    pg.wait_for_timeout(2000)            # late tiles of the first view
+    pg.wait_for_timeout(2000)  # late tiles of the first view
     net.add_page_timing(pg)
     first = net.total()
     _record("first load bytes", {"total": first, "requests": len(net.bytes), "each": net.by_url()})

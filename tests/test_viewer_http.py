@@ -1,5 +1,6 @@
 """The viewer's server side over real HTTP: page and assets with their headers, the compact data,
 downloads (GeoJSON, GeoPackage with credits), folium maps and their errors; and `vngeo maps build`."""
+
 from __future__ import annotations
 
 import json
@@ -40,20 +41,22 @@ def test_units_table_rows_and_changed_units(http):
     assert len([r for r in rows if r["level"] == "province"]) == 34 and len(communes) > 3000
     hk = next(r for r in rows if r["code"] == "00070")
     assert hk["population"] > 50_000 and hk["area_km2"] > 0 and hk["type"] == "phuong" and hk["flagged"] is None
-    assert hk["density_per_km2"] == round(hk["population"] / hk["area_km2"], 1)   # served, not computed by the page
+    assert hk["density_per_km2"] == round(hk["population"] / hk["area_km2"], 1)  # served, not computed by the page
     flagged = [r for r in communes if r["flagged"]]
     assert flagged and all(set(r["flagged"]) <= {"population", "area_km2"} for r in flagged)
-    assert {r["code"] for r in communes if r["changed"]} >= {"07294", "07375"}   # retyped on 2026-09-20
+    assert {r["code"] for r in communes if r["changed"]} >= {"07294", "07375"}  # retyped on 2026-09-20
     reform = http.get("/viewer/units.json", params={"as_of": "2025-07-01"}).json()
-    assert not any(r[body["fields"].index("changed")] for r in reform["rows"])   # the reform marks nothing
+    assert not any(r[body["fields"].index("changed")] for r in reform["rows"])  # the reform marks nothing
 
 
 def test_fallback_geojson_carries_tile_properties(http):
     fc = http.get("/viewer/provinces.geojson", params={"as_of": "2025-07-01"}).json()
     assert len(fc["features"]) == 34 and fc["attribution"]
     props = fc["features"][0]["properties"]
-    assert {"code", "name", "type", "population", "density_per_km2", "area_km2", "province_code", "powers"} <= set(props)
-    assert props["province_code"] == props["code"] and props["province_name"] == props["name"]   # a province's own
+    assert {"code", "name", "type", "population", "density_per_km2", "area_km2", "province_code", "powers"} <= set(
+        props
+    )
+    assert props["province_code"] == props["code"] and props["province_name"] == props["name"]  # a province's own
     assert_problem(http.get("/viewer/districts.geojson"), 422)
     assert_problem(http.get("/viewer/communes.geojson", params={"as_of": "2025-13-01"}), 422)
 
@@ -75,9 +78,10 @@ def test_unit_download_redirects_to_its_export(http, tmp_path):
     assert fc["attribution"] and fc["licence"] and len(fc["features"]) == 1 and fc["data_dictionary"]
     assert fc["features"][0]["geometry"]["type"] == "MultiPolygon"
     item = http.get("/ogc/collections/communes/items/00070", params={"datetime": "2026-01-01"}).json()
-    assert fc["features"][0]["properties"] == item["properties"]      # the same fields as the OGC item
+    assert fc["features"][0]["properties"] == item["properties"]  # the same fields as the OGC item
 
     import pyogrio
+
     for communes, layer, n in (("true", "communes", 126), ("false", "provinces", 1)):
         moved = http.get("/v1/units/01/download", params={"format": "gpkg", "communes": communes})
         assert moved.status_code == 308 and moved.headers["location"].startswith(f"/v1/exports/{layer}.gpkg?")
@@ -86,7 +90,7 @@ def test_unit_download_redirects_to_its_export(http, tmp_path):
         path = tmp_path / f"01-{communes}.gpkg"
         path.write_bytes(gpkg.content)
         info = pyogrio.read_info(path)
-        assert info["features"] == n                            # Hà Nội's 126 communes, or its outline
+        assert info["features"] == n  # Hà Nội's 126 communes, or its outline
         assert "vietnamese-provinces-database" in info["dataset_metadata"]["CREDITS"]
         frame = pyogrio.read_dataframe(path)
         assert set(frame["level"]) == {layer[:-1]} and frame.crs.to_epsg() == 4326
@@ -94,6 +98,7 @@ def test_unit_download_redirects_to_its_export(http, tmp_path):
 
 def test_export_of_one_unit_in_vn2000(http, tmp_path):
     import pyogrio
+
     resp = http.get("/v1/exports/communes.shp.zip", params={"code": "25747", "crs": "EPSG:9210"})
     assert resp.status_code == 200, resp.text
     path = tmp_path / "one.shp.zip"
@@ -106,7 +111,9 @@ def test_download_errors_are_problems(http):
     assert_problem(http.get("/v1/units/99999/download"), 404)
     assert_problem(http.get("/v1/units/abc/download"), 422)
     assert_problem(http.get("/v1/units/00070/download", params={"format": "shp"}), 422)
-    assert_problem(http.get("/v1/units/02/download", params={"format": "gpkg"}), 404, "was not valid")  # Hà Giang, merged
+    assert_problem(
+        http.get("/v1/units/02/download", params={"format": "gpkg"}), 404, "was not valid"
+    )  # Hà Giang, merged
     assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "01"}), 422, "is a province")
     assert_problem(http.get("/v1/exports/provinces.gpkg", params={"code": "02"}), 404, "was not valid")
     assert_problem(http.get("/v1/exports/communes.gpkg", params={"code": "1234"}), 422, "code")
@@ -127,16 +134,37 @@ def test_folium_maps_are_served_offline(http):
 
 
 def test_vngeo_maps_build_writes_standalone_files(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "vngeo.cli", "maps", "build", "--out", str(tmp_path),
-                          "--province", "vn", "--province", "79"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vngeo.cli",
+            "maps",
+            "build",
+            "--out",
+            str(tmp_path),
+            "--province",
+            "vn",
+            "--province",
+            "79",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert "2 maps" in out.stdout
     assert (tmp_path / "vendor" / "leaflet" / "leaflet.js").exists()
     html = (tmp_path / "79.html").read_text()
     assert _js("Phường Bến Thành") in html and "vendor/leaflet/leaflet.css" in html
-    bad = subprocess.run([sys.executable, "-m", "vngeo.cli", "maps", "build", "--out", str(tmp_path),
-                          "--province", "99"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    bad = subprocess.run(
+        [sys.executable, "-m", "vngeo.cli", "maps", "build", "--out", str(tmp_path), "--province", "99"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert bad.returncode != 0 and "99" in bad.stderr
 
 
@@ -168,7 +196,7 @@ def test_old_outlines_are_exact_ones_only(http):
     assert 55 <= len(levels["province"]) <= 63 and len(levels["province-label"]) == len(levels["province"])
     assert 100 <= len(levels["district"]) < 700 and all(f["properties"]["exact"] for f in fc["features"])
     names = {f["properties"]["full_name"] for f in levels["province"]}
-    assert "Tỉnh Hà Giang" in names and "Tỉnh Bắc Giang" in names      # merged whole into Tuyên Quang, Bắc Ninh
+    assert "Tỉnh Hà Giang" in names and "Tỉnh Bắc Giang" in names  # merged whole into Tuyên Quang, Bắc Ninh
 
 
 def test_seats_and_capitals_for_orientation(http):
@@ -177,7 +205,7 @@ def test_seats_and_capitals_for_orientation(http):
     caps = http.get("/viewer/units.json", params={"as_of": "2026-09-20"}).json()["capitals"]
     provinces = http.get("/v1/provinces", params={"as_of": "2026-09-20"}).json()
     codes = {p["code"] for p in provinces["results"]}
-    assert {c["province_code"] for c in caps} == codes and len(codes) == 34   # every province has its capital
+    assert {c["province_code"] for c in caps} == codes and len(codes) == 34  # every province has its capital
     assert all(102 < c["lon"] < 110 and 8 < c["lat"] < 24 for c in caps)
     where = {c["province_code"]: (c["name"], c["lon"], c["lat"]) for c in caps}
     # Lào Cai's centre is Yên Bái (cũ): its capital is drawn at Yên Bái, not at Lào Cai city (22.48 N)

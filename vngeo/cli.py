@@ -99,6 +99,7 @@ def etl_load(source: Path | None, if_changed: bool) -> None:
         _print_summary(report)
     from geodata import db
     from geodata.lookup.point import ensure_built
+
     click.echo(f"lookup index: {ensure_built(lambda: db.connect(s, etl_url(s)), s.state_dir)}")
 
 
@@ -264,8 +265,9 @@ def convert_cmd(infile: Path, outfile: Path, as_of: str | None) -> None:
 
 @main.command("export")
 @click.argument("layer", type=click.Choice(list(LAYER_IDS)))
-@click.option("-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]),
-              default="gpkg")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["gpkg", "shp.zip", "fgb", "parquet", "geojson", "csv"]), default="gpkg"
+)
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--crs", default=None, help="output CRS, e.g. EPSG:3405 (default CRS84); VN-2000 uses EPSG:6960")
 @click.option("--as-of", default=None, help="date YYYY-MM-DD (default today in Vietnam)")
@@ -284,8 +286,9 @@ def export_cmd(layer, fmt, out, crs, as_of, province, code) -> None:
     workdir = exports.new_workdir()
     s = get_settings()
     try:
-        path = exports.export_file(lambda: db.connect(s, etl_url(s)), layer, fmt, crsmod.parse(crs),
-                                   parse_date(as_of), province, workdir, code)
+        path = exports.export_file(
+            lambda: db.connect(s, etl_url(s)), layer, fmt, crsmod.parse(crs), parse_date(as_of), province, workdir, code
+        )
         shutil.move(str(path), out)
     except GeodataError as exc:
         raise click.ClickException(exc.detail) from None

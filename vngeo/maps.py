@@ -13,8 +13,12 @@ def maps_group() -> None:
 
 
 @maps_group.command("build")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="folder (default: .vngeo/maps/<format>-<dataset version>/<date>/, which /maps/{code}.html serves)")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="folder (default: .vngeo/maps/<format>-<dataset version>/<date>/, which /maps/{code}.html serves)",
+)
 @click.option("--as-of", default=None, help="date of the units (YYYY-MM-DD; default today in Vietnam)")
 @click.option("--province", "codes", multiple=True, help="only these province codes (repeatable); vn: the country")
 def build(out: Path | None, as_of: str | None, codes: tuple[str, ...]) -> None:

@@ -15,8 +15,14 @@ def tiles() -> None:
 
 
 @tiles.command("build")
-@click.option("--layer", "layers", multiple=True, default=["provinces", "communes"], show_default=True,
-              help="provinces, communes, old_communes, lineage (repeatable)")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    default=["provinces", "communes"],
+    show_default=True,
+    help="provinces, communes, old_communes, lineage (repeatable)",
+)
 @click.option("--as-of", default=None, help="day of the units (YYYY-MM-DD; default today in Vietnam)")
 @click.option("--maxzoom", type=click.IntRange(0, 16), default=14, show_default=True)
 @click.option(

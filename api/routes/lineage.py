@@ -1,4 +1,5 @@
 """Lineage, legacy units, address conversion, changes and the lineage layer: thin routes."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,20 +10,29 @@ from fastapi.responses import ORJSONResponse, Response
 
 from api.deps import AsOf, Conn, Data, Day, optional_day, required_day
 from api.middleware import charge_rows, cost
-from geodata.lineage import convert_batch
-from geodata.lineage import queries as lineage
-from geodata.lineage import layers as lineage_layers
 from geodata.dates import today
 from geodata.errors import InvalidInput
+from geodata.lineage import convert_batch
+from geodata.lineage import layers as lineage_layers
+from geodata.lineage import queries as lineage
 
 router = APIRouter(tags=["lineage"])
 
-CodePath = Annotated[str, Path(description="official code: 2 digits (province), 3 (pre-reform district), 5 (commune)",
-                               examples=["00004"], max_length=16)]
+CodePath = Annotated[
+    str,
+    Path(
+        description="official code: 2 digits (province), 3 (pre-reform district), 5 (commune)",
+        examples=["00004"],
+        max_length=16,
+    ),
+]
 ProvinceQ = Annotated[str | None, Query(description="new province code (2 digits)", examples=["01"])]
 
 
-@router.get("/v1/units/{code}/lineage", summary="Predecessors of a unit (old units, with kind and sources) and its later changes")
+@router.get(
+    "/v1/units/{code}/lineage",
+    summary="Predecessors of a unit (old units, with kind and sources) and its later changes",
+)
 async def unit_lineage(code: CodePath, as_of: AsOf, conn: Conn):
     return await lineage.unit_lineage(conn, code, as_of)
 
@@ -32,19 +42,25 @@ async def legacy_unit(code: CodePath, as_of: AsOf, conn: Conn):
     return await lineage.legacy_unit(conn, code, as_of)
 
 
-
 @router.get("/v1/convert", summary="An old address to the new units (in memory; lat/lon resolves splits)")
-async def convert_get(data: Data, as_of: AsOf,
-                      address: Annotated[str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'",
-                                                    max_length=500)],
-                      lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-                      lon: Annotated[float | None, Query(ge=-180, le=180)] = None):
+async def convert_get(
+    data: Data,
+    as_of: AsOf,
+    address: Annotated[
+        str, Query(description="old address, e.g. '12 Lê Lợi, P. Bến Nghé, Q.1, TP.HCM'", max_length=500)
+    ],
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+):
     # The in-memory converter of the worker's current snapshot (no database per address).
     return ORJSONResponse(data.snapshot().converter.convert(address, lat, lon, as_of))
 
 
-@router.post("/v1/convert", summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)",
-             openapi_extra=cost("batch"))
+@router.post(
+    "/v1/convert",
+    summary="Batch: a JSON list of addresses or a CSV with an address column (lat/lon optional)",
+    openapi_extra=cost("batch"),
+)
 async def convert_post(request: Request, data: Data, as_of: AsOf):
     body = await request.body()
     conv = data.snapshot().converter
@@ -68,23 +84,36 @@ async def convert_post(request: Request, data: Data, as_of: AsOf):
 
 
 @router.get("/v1/changes", summary="Every change to units in a window (merged, split, retyped, renamed, created)")
-async def changes(conn: Conn,
-                  since: Annotated[Day, Depends(required_day("since", examples=["2026-01-01"]))],
-                  until: Annotated[Day, Depends(optional_day("until", "last day, included (default: today)"))],
-                  level: Annotated[str | None, Query(pattern="^(province|district|commune)$")] = None):
+async def changes(
+    conn: Conn,
+    since: Annotated[Day, Depends(required_day("since", examples=["2026-01-01"]))],
+    until: Annotated[Day, Depends(optional_day("until", "last day, included (default: today)"))],
+    level: Annotated[str | None, Query(pattern="^(province|district|commune)$")] = None,
+):
     return await lineage.changes(conn, since.value, until.value or today(), level)
 
 
 @router.get("/v1/layers/lineage.geojson", summary="Old commune centres and lines to their successors (GeoJSON)")
-async def lineage_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
-                        old_province: Annotated[str | None, Query(description="old province code")] = None,
-                        features: Annotated[str, Query(pattern="^(all|points|lines)$")] = "all"):
+async def lineage_layer(
+    conn: Conn,
+    as_of: AsOf,
+    province: ProvinceQ = None,
+    old_province: Annotated[str | None, Query(description="old province code")] = None,
+    features: Annotated[str, Query(pattern="^(all|points|lines)$")] = "all",
+):
     return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, features)
 
 
 @router.get("/v1/layers/old_communes.geojson", summary="Old commune centres with their successor codes (GeoJSON)")
-@router.get("/v1/layers/legacy-communes.geojson", deprecated=True,
-            summary="Old commune centres (former id of /v1/layers/old_communes.geojson; answers the same)")
-async def legacy_layer(conn: Conn, as_of: AsOf, province: ProvinceQ = None,
-                       old_province: Annotated[str | None, Query(description="old province code")] = None):
+@router.get(
+    "/v1/layers/legacy-communes.geojson",
+    deprecated=True,
+    summary="Old commune centres (former id of /v1/layers/old_communes.geojson; answers the same)",
+)
+async def legacy_layer(
+    conn: Conn,
+    as_of: AsOf,
+    province: ProvinceQ = None,
+    old_province: Annotated[str | None, Query(description="old province code")] = None,
+):
     return await lineage_layers.lineage_geojson(conn, as_of, province, old_province, "points")

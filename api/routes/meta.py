@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from api.responses import JSON
 
 from api.deps import Conn, Data
+from api.responses import JSON
 from geodata import credits, crs
+from geodata.dates import today
 from geodata.units import fields
 from geodata.units import queries as units
-from geodata.dates import today
 
 router = APIRouter(tags=["meta"])
 
@@ -37,8 +37,11 @@ async def meta(conn: Conn, data: Data):
     }
 
 
-@router.get("/v1/fields", summary="The catalogue of unit and layer fields: names, types, descriptions, Shapefile "
-            "names, which outputs carry each; the layers with their ids and former ids")
+@router.get(
+    "/v1/fields",
+    summary="The catalogue of unit and layer fields: names, types, descriptions, Shapefile "
+    "names, which outputs carry each; the layers with their ids and former ids",
+)
 async def field_catalogue():
     # The viewer reads its field names from here (maps/static/app.js), not from constants of its own.
     return fields.catalogue()
@@ -49,7 +52,9 @@ async def quality(conn: Conn):
     return JSON(await units.quality_report(conn))
 
 
-@router.get("/v1/crs", summary="The coordinate reference systems offered (crs=, bbox-crs=) and the VN-2000 datum shift used")
+@router.get(
+    "/v1/crs", summary="The coordinate reference systems offered (crs=, bbox-crs=) and the VN-2000 datum shift used"
+)
 async def crs_catalogue():
     return crs.catalogue()
 
@@ -63,6 +68,7 @@ async def tm3_zones(legacy: Legacy = False):
 
 
 @router.get("/v1/crs/tm3/{province}", summary="VN-2000 TM-3 central meridian and EPSG CRS of one province")
-async def tm3_zone(province: Annotated[str, Path(pattern=r"^\d{2}$", description="province code, e.g. 79")],
-                   legacy: Legacy = False):
+async def tm3_zone(
+    province: Annotated[str, Path(pattern=r"^\d{2}$", description="province code, e.g. 79")], legacy: Legacy = False
+):
     return crs.tm3_zone(province, legacy)

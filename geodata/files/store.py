@@ -7,6 +7,7 @@ every day in it gives the same rows, so the file is built once for the period's 
 live under state_dir/exports/<version>/ (shared by every worker and written atomically); a lock
 file makes concurrent first requests in any worker wait for one build instead of each building.
 Older versions' files are removed when a new version's first file is built."""
+
 from __future__ import annotations
 
 import fcntl
@@ -24,22 +25,40 @@ from geodata.units import fields
 FORMAT_VERSION = f"x3.{fields.VERSION}"
 
 
-def store_path(root: Path, version: str, period: str, layer: str, fmt: str, out: crsmod.Crs,
-               province: str | None, code: str | None = None) -> Path:
+def store_path(
+    root: Path,
+    version: str,
+    period: str,
+    layer: str,
+    fmt: str,
+    out: crsmod.Crs,
+    province: str | None,
+    code: str | None = None,
+) -> Path:
     crs = str(out.epsg or "crs84")
     unit = f"-{code}" if code else ""
     return root / f"{FORMAT_VERSION}-{version}" / period / f"{layer}-{crs}-{province or 'all'}{unit}.{fmt}"
 
 
-def get_or_build(connect: Connect, root: Path, version: str, period: str, build_day: date, layer: str, fmt: str,
-                 out: crsmod.Crs, province: str | None, code: str | None = None) -> Path:
+def get_or_build(
+    connect: Connect,
+    root: Path,
+    version: str,
+    period: str,
+    build_day: date,
+    layer: str,
+    fmt: str,
+    out: crsmod.Crs,
+    province: str | None,
+    code: str | None = None,
+) -> Path:
     """The file for this key, built now if no worker has built it yet (runs in a thread)."""
     target = store_path(root, version, period, layer, fmt, out, province, code)
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_name(target.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)   # another worker building the same file: wait for it
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker building the same file: wait for it
         if target.exists():
             return target
         workdir = exports.new_workdir(target.parent)

@@ -1,6 +1,7 @@
 """One unit as a file: the export of its layer filtered by `code=` (geodata/files/exports.py), so it
 has the same fields, writers, CRS support and metadata as every export. The former route
 /v1/units/{code}/download redirects there (`export_url`)."""
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,11 @@ async def check_unit(conn: AsyncConnection, layer: str, code: str, as_of: date, 
     day = reform_day - timedelta(days=1) if layer in ("old_communes", "lineage") else as_of
     unit = await units.get_unit(conn, code, day)
     if unit["level"] != LEVELS[layer]:
-        raise InvalidInput(f"{code} is a {unit['level']}; the {layer} layer has {LEVELS[layer]}s "
-                           f"(use {'provinces' if unit['level'] == 'province' else 'communes'}.<format>?code={code})",
-                           parameter="code")
+        raise InvalidInput(
+            f"{code} is a {unit['level']}; the {layer} layer has {LEVELS[layer]}s "
+            f"(use {'provinces' if unit['level'] == 'province' else 'communes'}.<format>?code={code})",
+            parameter="code",
+        )
     return ascii_name(unit["name"])
 
 
@@ -44,6 +47,8 @@ async def export_url(conn: AsyncConnection, code: str, as_of: date, fmt: str, wi
     elif unit["level"] == "province":
         layer, params = "provinces", {"code": code}
     else:
-        raise NotFound(f"{code} is a pre-reform {unit['level']}: no export layer has them (old_communes has the "
-                       "old communes)", code=code)
+        raise NotFound(
+            f"{code} is a pre-reform {unit['level']}: no export layer has them (old_communes has the old communes)",
+            code=code,
+        )
     return f"/v1/exports/{layer}.{fmt}?{urlencode({**params, 'as_of': as_of.isoformat()})}"

@@ -10,6 +10,7 @@ Two keys per name: the exact key (lower case, one tone-mark style, no spaces or 
 without leading zeros: "Ea H'leo" = "eahleo", "Phường 03" = "3") and the folded key (also without
 diacritics). The parser (geodata.lineage.address_parse) tries the exact key first: "Minh Quán" and "Minh Quân"
 of one district are two exact keys and one folded key."""
+
 from __future__ import annotations
 
 import re
@@ -57,8 +58,20 @@ def keys(name: str) -> tuple[str, str]:
 
 
 # Wards numbered in Roman numerals (Phường I, III, IV of Vị Thanh) are also written with digits.
-ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-         "x": "10", "xi": "11", "xii": "12"}
+ROMAN = {
+    "i": "1",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+    "xi": "11",
+    "xii": "12",
+}
 
 
 @dataclass(slots=True)
@@ -68,17 +81,17 @@ class OldUnit:
     type: str
     name: str
     full_name: str
-    parent: str | None       # district code (commune), province code (district)
-    province: str | None     # province code (district, commune)
+    parent: str | None  # district code (commune), province code (district)
+    province: str | None  # province code (district, commune)
 
 
 @dataclass(slots=True)
 class Successor:
-    code: str                # new commune code
-    kind: str                # whole / part
+    code: str  # new commune code
+    kind: str  # whole / part
     default: bool
     sources: list[str]
-    evidence: str | None     # the official text that names the edge
+    evidence: str | None  # the official text that names the edge
 
 
 class AddressIndex:
@@ -95,13 +108,13 @@ class AddressIndex:
         # written type of an alias ("Quận 2" of Thủ Đức): the type it was written with, per (index, key)
         self.alias_types: dict[tuple[int, str], str | None] = {}
         for i, (u, row) in enumerate(zip(self.units, doc["units"])):
-            e, f = row[7], row[8]   # keys made at build
+            e, f = row[7], row[8]  # keys made at build
             exact[u.level][e].append(i)
             folded[u.level][f].append(i)
             if e in ROMAN:
                 exact[u.level][ROMAN[e]].append(i)
                 folded[u.level][ROMAN[e]].append(i)
-        for level, code, written, type_, _source, e, f in doc["aliases"]:
+        for level, code, _written, type_, _source, e, f in doc["aliases"]:
             i = self.by_code.get((level, code))
             if i is None:
                 continue
@@ -152,11 +165,21 @@ class AddressIndex:
                 n += sum(size(getattr(o, s)) for s in o.__slots__)
             return n
 
-        return sum(size(x) for x in (self.units, self.by_code, self.exact, self.folded, self.alias_types,
-                                     self.children, self.successors))
+        return sum(
+            size(x)
+            for x in (
+                self.units,
+                self.by_code,
+                self.exact,
+                self.folded,
+                self.alias_types,
+                self.children,
+                self.successors,
+            )
+        )
 
     @classmethod
-    def open(cls, directory: Path) -> "AddressIndex":
+    def open(cls, directory: Path) -> AddressIndex:
         return cls(orjson.loads((Path(directory) / FILE).read_bytes()))
 
 
@@ -175,6 +198,7 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     aliases = [[*r, *keys(r[2])] for r in conn.execute(ALIASES_SQL).fetchall()]
     edges = [list(r) for r in conn.execute(EDGES_SQL).fetchall()]
     path = Path(directory) / FILE
-    path.write_bytes(orjson.dumps({"format": FORMAT, "version": version, "units": units,
-                                   "aliases": aliases, "edges": edges}))
+    path.write_bytes(
+        orjson.dumps({"format": FORMAT, "version": version, "units": units, "aliases": aliases, "edges": edges})
+    )
     return path

@@ -12,6 +12,7 @@ not Minh Quân), then the folded one (no diacritics, any case), then, for a whol
 spelling one edit away when only one name is that close. A district that is missing or not recognised is
 resolved from the commune and the province; several old communes that fit stay candidates (the caller
 answers "ambiguous"). What is left of the parts on the left is the street and house number, as written."""
+
 from __future__ import annotations
 
 import re
@@ -19,38 +20,58 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from geodata.lineage.address_index import WORD, AddressIndex, OldUnit
 from geodata.errors import InvalidInput
+from geodata.lineage.address_index import WORD, AddressIndex, OldUnit
 from geodata.text import _TONE_MOVES, fold_word, nfc
 
-MAX_WINDOW = 8          # longest unit name in words, type word included
-TYPO_MIN_LEN = 5        # folded names shorter than this are not corrected ("Ea Bá" vs "Ea Bar")
+MAX_WINDOW = 8  # longest unit name in words, type word included
+TYPO_MIN_LEN = 5  # folded names shorter than this are not corrected ("Ea Bá" vs "Ea Bar")
 PARTS = re.compile(r"[,;\n|]+")
 POSTCODE = re.compile(r"^\d{5,6}$")
 COUNTRY = {("viet", "nam"), ("vietnam",), ("vn",), ("vietnam", "republic"), ("socialist", "republic", "of", "vietnam")}
 LETTER_TYPES = {"p", "f", "x", "q", "h", "t"}
 # Type words (folded words) per level -> the unit type they name.
 TYPES = {
-    "province": {("tinh",): "tinh", ("t",): "tinh", ("thanh", "pho"): "thanh_pho", ("tp",): "thanh_pho",
-                 ("thu", "do"): "thanh_pho"},
-    "district": {("quan",): "quan", ("q",): "quan", ("huyen",): "huyen", ("h",): "huyen", ("thi", "xa"): "thi_xa",
-                 ("tx",): "thi_xa", ("thanh", "pho"): "thanh_pho", ("tp",): "thanh_pho"},
-    "commune": {("phuong",): "phuong", ("p",): "phuong", ("f",): "phuong", ("xa",): "xa", ("x",): "xa",
-                ("thi", "tran"): "thi_tran", ("tt",): "thi_tran"},
+    "province": {
+        ("tinh",): "tinh",
+        ("t",): "tinh",
+        ("thanh", "pho"): "thanh_pho",
+        ("tp",): "thanh_pho",
+        ("thu", "do"): "thanh_pho",
+    },
+    "district": {
+        ("quan",): "quan",
+        ("q",): "quan",
+        ("huyen",): "huyen",
+        ("h",): "huyen",
+        ("thi", "xa"): "thi_xa",
+        ("tx",): "thi_xa",
+        ("thanh", "pho"): "thanh_pho",
+        ("tp",): "thanh_pho",
+    },
+    "commune": {
+        ("phuong",): "phuong",
+        ("p",): "phuong",
+        ("f",): "phuong",
+        ("xa",): "xa",
+        ("x",): "xa",
+        ("thi", "tran"): "thi_tran",
+        ("tt",): "thi_tran",
+    },
 }
 
 
 @dataclass(slots=True)
 class Tok:
-    exact: str          # lower case, one tone style
-    folded: str         # no diacritics
-    start: int          # offsets in the part's text
+    exact: str  # lower case, one tone style
+    folded: str  # no diacritics
+    start: int  # offsets in the part's text
     end: int
-    attached: bool      # glued to the previous word by . ' - without a space: never starts a name
-    after: str          # the character right after the word ("." "'" " " or "" at the end)
+    attached: bool  # glued to the previous word by . ' - without a space: never starts a name
+    after: str  # the character right after the word ("." "'" " " or "" at the end)
 
 
-_TOKENS: dict[str, list[Tok]] = {}   # parts repeat (provinces, districts): tokenised once; never mutated
+_TOKENS: dict[str, list[Tok]] = {}  # parts repeat (provinces, districts): tokenised once; never mutated
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -66,7 +87,7 @@ def tokenize(text: str) -> list[Tok]:
 
 def _tokenize(text: str) -> list[Tok]:
     low = text.lower()
-    if len(low) != len(text):   # a letter whose lower case is longer (İ): offsets must fit the text
+    if len(low) != len(text):  # a letter whose lower case is longer (İ): offsets must fit the text
         low = "".join(c.lower()[:1] for c in text)
     low = _TONE_END.sub(_tone, low)
     folded = fold_word(low)
@@ -78,7 +99,7 @@ def _tokenize(text: str) -> list[Tok]:
         attached = s - 1 == prev_end and s > 0 and low[s - 1] in GLUE
         after = low[e] if e < n else ""
         w = low[s:e]
-        if w[0] in "pfqx" and len(w) > 1 and w[1:].isdigit():   # "P12" -> "p" + "12"
+        if w[0] in "pfqx" and len(w) > 1 and w[1:].isdigit():  # "P12" -> "p" + "12"
             num = w[1:].lstrip("0") or "0"
             out.append(Tok(w[0], w[0], s, s + 1, attached, "0"))
             out.append(Tok(num, num, s + 1, e, True, after))
@@ -105,15 +126,15 @@ class Parsed:
     street: str | None
     province: OldUnit | None
     districts: list[OldUnit]
-    communes: list[int]                  # indices into the index's units: one, or the candidates
+    communes: list[int]  # indices into the index's units: one, or the candidates
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Hit:
     units: list[int]
-    start: int              # first token consumed
-    how: str                # exact / folded / typo
+    start: int  # first token consumed
+    how: str  # exact / folded / typo
 
 
 # Type words by their first word, per level.
@@ -134,7 +155,7 @@ def _type_of(window: list[Tok], level: str) -> list[tuple[int, str, bool]]:
         k = len(words)
         if n <= k or (k == 2 and window[1].folded != words[1]):
             continue
-        if k == 1 and len(words[0]) == 1:   # a single letter: a type before "." or a number only
+        if k == 1 and len(words[0]) == 1:  # a single letter: a type before "." or a number only
             t = window[0]
             if t.after in (".", "0") or (t.after == " " and window[1].exact.isdigit()):
                 out.append((1, type_, True))
@@ -162,9 +183,9 @@ def _peel(ix: AddressIndex, toks: list[Tok], level: str, in_scope, province_suff
                 continue
             window = toks[start:]
             typed = _type_of(window, level)
-            untyped_ok = (start == 0 or (province_suffix and not _only_type(toks[:start])))
+            untyped_ok = start == 0 or (province_suffix and not _only_type(toks[:start]))
             if level != "province" and window[-1].exact.isdigit() and not typed:
-                untyped_ok = False   # a bare number is a house number, never a unit
+                untyped_ok = False  # a bare number is a house number, never a unit
             interps = [(k, t) for k, t, strong in typed if strong]
             if untyped_ok:
                 interps.append((0, None))
@@ -185,12 +206,14 @@ def _only_type(toks: list[Tok]) -> bool:
     return any(words == w for lvl in TYPES.values() for w in lvl)
 
 
-def _typo(ix: AddressIndex, toks: list[Tok], level: str, scope_keys: list[tuple[str, str | None]], in_scope) -> _Hit | None:
+def _typo(
+    ix: AddressIndex, toks: list[Tok], level: str, scope_keys: list[tuple[str, str | None]], in_scope
+) -> _Hit | None:
     """A whole part one edit away from exactly one name in scope (Phường Bến Ngé -> Bến Nghé)."""
     if not toks or toks[0].attached:
         return None
     typed = _type_of(toks, level)
-    for k, written in [(k, t) for k, t, _ in typed] + [(0, None)]:
+    for k, _written in [(k, t) for k, t, _ in typed] + [(0, None)]:
         key = "".join(t.folded for t in toks[k:])
         if len(key) < TYPO_MIN_LEN or key.isdigit():
             continue
@@ -219,14 +242,14 @@ def _drop_country(parts: list[str]) -> list[str]:
                 continue
             for words in COUNTRY:
                 k = len(words)
-                if n >= k and tuple(t.folded for t in toks[n - k:n]) == words:
+                if n >= k and tuple(t.folded for t in toks[n - k : n]) == words:
                     n -= k
                     break
             else:
                 break
         if n == len(toks):
             return parts
-        rest = parts[-1][:toks[n].start].strip(" .-") if n else ""
+        rest = parts[-1][: toks[n].start].strip(" .-") if n else ""
         parts = parts[:-1] + ([rest] if rest else [])
     return parts
 
@@ -252,7 +275,7 @@ def parse(ix: AddressIndex, address: str) -> Parsed:
             hit = _typo(ix, toks[i], "province", [("province", None)], lambda u: True)
         if hit and len({ix.units[j].code for j in hit.units}) == 1:
             province = ix.units[hit.units[0]]
-            toks[i] = toks[i][:hit.start]
+            toks[i] = toks[i][: hit.start]
             if hit.how == "typo":
                 notes.append(f"province {parts[i]!r} read as {province.full_name} (one letter off)")
     pcode = province.code if province else None
@@ -268,7 +291,7 @@ def parse(ix: AddressIndex, address: str) -> Parsed:
                 notes.append(f"district {parts[i]!r} read as {ix.units[hit.units[0]].full_name} (one letter off)")
         if hit:
             districts = [ix.units[j] for j in hit.units]
-            toks[i] = toks[i][:hit.start]
+            toks[i] = toks[i][: hit.start]
 
     communes: list[int] = []
     if current() >= 0:
@@ -280,12 +303,14 @@ def parse(ix: AddressIndex, address: str) -> Parsed:
                 hit = _typo(ix, toks[i], "commune", [("commune", d) for d in dcodes], lambda u: True)
                 if hit:
                     notes.append(f"commune {parts[i]!r} read as {ix.units[hit.units[0]].full_name} (one letter off)")
-            if hit is None and province is not None:   # the commune is in another district of the province
+            if hit is None and province is not None:  # the commune is in another district of the province
                 hit = _peel(ix, toks[i], "commune", in_province)
                 if hit and len(hit.units) == 1:
                     u = ix.units[hit.units[0]]
-                    notes.append(f"{u.full_name} is not in {districts[0].full_name}: it was in "
-                                 f"{ix.unit('district', u.parent).full_name} before the reform")
+                    notes.append(
+                        f"{u.full_name} is not in {districts[0].full_name}: it was in "
+                        f"{ix.unit('district', u.parent).full_name} before the reform"
+                    )
                 else:
                     hit = None
         else:
@@ -302,11 +327,13 @@ def parse(ix: AddressIndex, address: str) -> Parsed:
                     notes.append(f"commune {parts[i]!r} read as {ix.units[hit.units[0]].full_name} (one letter off)")
         if hit:
             communes = hit.units
-            toks[i] = toks[i][:hit.start]
+            toks[i] = toks[i][: hit.start]
             if skipped_district:
-                notes.append(f"{skipped_district!r} is not an old district of "
-                             f"{province.full_name if province else 'any province'}; "
-                             "the commune was found from its name and the province")
+                notes.append(
+                    f"{skipped_district!r} is not an old district of "
+                    f"{province.full_name if province else 'any province'}; "
+                    "the commune was found from its name and the province"
+                )
     if not communes:
         raise _not_understood(ix, address, parts, toks, province, districts)
     if len(communes) > 1:
@@ -323,7 +350,7 @@ def _street(parts: list[str], toks: list[list[Tok]], i: int) -> str | None:
     """What is left of the commune's part and the parts on its left, as written."""
     kept = [p for p in parts[:i]]
     if 0 <= i < len(parts) and toks[i]:
-        kept.append(parts[i][:toks[i][-1].end])   # the words left of the commune, as written
+        kept.append(parts[i][: toks[i][-1].end])  # the words left of the commune, as written
     kept = [k.strip(" .-") for k in kept if k.strip(" .-")]
     return ", ".join(kept) or None
 
@@ -332,8 +359,16 @@ def _not_understood(ix, address, parts, toks, province, districts) -> InvalidInp
     left = next((parts[j] for j in range(len(parts) - 1, -1, -1) if toks[j]), None)
     found = [u.full_name for u in (*districts[:1], province) if u]
     where = ", ".join(found) or "any old province"
-    detail = (f"no old commune (phường, xã, thị trấn) recognised in {address!r}: {left!r} is not a "
-              f"commune, district or province of {where}" if left else
-              f"no old commune recognised in {address!r}; found only {where}")
-    return InvalidInput(detail, parameter="address", part="commune" if found else "address", text=left,
-                        matched={"province": province and province.code, "districts": [d.code for d in districts]})
+    detail = (
+        f"no old commune (phường, xã, thị trấn) recognised in {address!r}: {left!r} is not a "
+        f"commune, district or province of {where}"
+        if left
+        else f"no old commune recognised in {address!r}; found only {where}"
+    )
+    return InvalidInput(
+        detail,
+        parameter="address",
+        part="commune" if found else "address",
+        text=left,
+        matched={"province": province and province.code, "districts": [d.code for d in districts]},
+    )

@@ -7,6 +7,7 @@ provinces whole, so every old province qualifies, while districts are exact only
 commune straddles an old district line. Units that do not qualify are left out (never drawn as if
 known). Each unit also gets a label point. The unions take tens of seconds in PostGIS, so the
 answer is computed once per dataset version and kept in the state folder (one request at a time)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,15 +65,26 @@ async def outlines(conn: AsyncConnection, version: str) -> bytes:
 async def _outlines(conn: AsyncConnection) -> bytes:
     features = []
     for level in ("province", "district"):
-        async with conn.transaction():   # once per dataset version: past the per-request timeout
+        async with conn.transaction():  # once per dataset version: past the per-request timeout
             await conn.execute("SET LOCAL statement_timeout = 0")
             rows = await (await conn.execute(OUTLINES_SQL, {"level": level, "tol": TOLERANCE[level]})).fetchall()
         for r in rows:
             props = {"code": r["code"], "name": r["name"], "full_name": r["full_name"], "exact": True}
-            features.append({"type": "Feature", "geometry": orjson.Fragment(r["geometry"]),
-                             "properties": {**props, "level": level}})
-            features.append({"type": "Feature", "geometry": orjson.Fragment(r["label"]),
-                             "properties": {**props, "level": f"{level}-label"}})
-    return orjson.dumps({"type": "FeatureCollection", "attribution": ATTRIBUTION,
-                         "note": "old units drawn only where the lineage gives their outline exactly",
-                         "features": features})
+            features.append(
+                {"type": "Feature", "geometry": orjson.Fragment(r["geometry"]), "properties": {**props, "level": level}}
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": orjson.Fragment(r["label"]),
+                    "properties": {**props, "level": f"{level}-label"},
+                }
+            )
+    return orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "attribution": ATTRIBUTION,
+            "note": "old units drawn only where the lineage gives their outline exactly",
+            "features": features,
+        }
+    )

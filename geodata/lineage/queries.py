@@ -2,6 +2,7 @@
 
 Edges join unit versions (geo.lineage_edges, filled by etl/lineage.py): kind whole/part for the
 2025 reform, retyped/renamed for the later changes of one code."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -63,20 +64,28 @@ def _old(r: dict) -> dict:
     if r["p_code"]:
         out["province"] = {"code": r["p_code"], "full_name": r["p_full_name"]}
     out["centre"] = [r["lon"], r["lat"]] if r["lon"] is not None else None
-    out["centre_flag"] = r["centre_flag"]   # moved inside its successors, or withheld (NULL centre)
+    out["centre_flag"] = r["centre_flag"]  # moved inside its successors, or withheld (NULL centre)
     return out
 
 
 def _edge(r: dict) -> dict:
-    return {"kind": r["kind"], "sources": r["sources"], "signals": r["signals"], "default": r["is_default"],
-            "suspect": r["suspect"], "decision": r["decision"], "centre_distance_m":
-            None if r["centre_distance_m"] is None else round(r["centre_distance_m"]),
-            "effective": r["effective"], "instrument": r["instrument"], "evidence": r["evidence"]}
+    return {
+        "kind": r["kind"],
+        "sources": r["sources"],
+        "signals": r["signals"],
+        "default": r["is_default"],
+        "suspect": r["suspect"],
+        "decision": r["decision"],
+        "centre_distance_m": None if r["centre_distance_m"] is None else round(r["centre_distance_m"]),
+        "effective": r["effective"],
+        "instrument": r["instrument"],
+        "evidence": r["evidence"],
+    }
 
 
 async def unit_lineage(conn: AsyncConnection, code: str, as_of: date) -> dict:
     check_code(code)
-    unit = await get_unit(conn, code, as_of)   # raises the usual 404 with the code's versions
+    unit = await get_unit(conn, code, as_of)  # raises the usual 404 with the code's versions
     v = await (await conn.execute(VERSION_SQL, {"code": code, "d": as_of})).fetchone()
     if v["generation_from"] == "pre-2025":
         legacy = await legacy_unit(conn, code, as_of)
@@ -86,11 +95,22 @@ async def unit_lineage(conn: AsyncConnection, code: str, as_of: date) -> dict:
     changes = await (await conn.execute(CHANGES_SQL, {"ids": ids})).fetchall()
     same_level = [_old(r) | _edge(r) for r in preds if r["level"] == v["level"]]
     districts = [_old(r) | _edge(r) for r in preds if r["level"] != v["level"]]
-    return {"unit": unit, "predecessors": same_level, "predecessor_districts": districts,
-            "changes": [{"kind": c["kind"], "effective": c["effective"], "instrument": c["instrument"],
-                         "from": {"full_name": c["from_name"], "type": c["from_type"]},
-                         "to": {"full_name": c["to_name"], "type": c["to_type"]}, "sources": c["sources"]}
-                        for c in changes]}
+    return {
+        "unit": unit,
+        "predecessors": same_level,
+        "predecessor_districts": districts,
+        "changes": [
+            {
+                "kind": c["kind"],
+                "effective": c["effective"],
+                "instrument": c["instrument"],
+                "from": {"full_name": c["from_name"], "type": c["from_type"]},
+                "to": {"full_name": c["to_name"], "type": c["to_type"]},
+                "sources": c["sources"],
+            }
+            for c in changes
+        ],
+    }
 
 
 async def legacy_unit(conn: AsyncConnection, code: str, as_of: date) -> dict:
@@ -100,10 +120,22 @@ async def legacy_unit(conn: AsyncConnection, code: str, as_of: date) -> dict:
     if row is None:
         raise NotFound(f"no pre-reform {level} has code {code}", code=code)
     succ = await (await conn.execute(SUCCESSORS_SQL, {"id": row["id"], "d": as_of})).fetchall()
-    return {"unit": _old(row), "split": len(succ) > 1,
-            "successors": [{"code": s["code"], "name": s["name"], "full_name": s["full_name"], "type": s["type"],
-                            "level": s["level"], "province": {"code": s["province_code"], "full_name": s["p_full_name"]}}
-                           | _edge(s) for s in succ]}
+    return {
+        "unit": _old(row),
+        "split": len(succ) > 1,
+        "successors": [
+            {
+                "code": s["code"],
+                "name": s["name"],
+                "full_name": s["full_name"],
+                "type": s["type"],
+                "level": s["level"],
+                "province": {"code": s["province_code"], "full_name": s["p_full_name"]},
+            }
+            | _edge(s)
+            for s in succ
+        ],
+    }
 
 
 WINDOW_SQL = """
@@ -137,29 +169,62 @@ async def changes(conn: AsyncConnection, since: date, until: date, level: str | 
     by_new, by_old = defaultdict(list), defaultdict(list)
     for r in rows:
         if r["kind"] in ("retyped", "renamed"):
-            out.append({"change": r["kind"], "effective": r["effective"], "instrument": r["instrument"],
-                        "level": r["n_level"], "code": r["n_code"], "from": {"full_name": r["o_name"], "type": r["o_type"]},
-                        "to": {"full_name": r["n_name"], "type": r["n_type"]}})
+            out.append(
+                {
+                    "change": r["kind"],
+                    "effective": r["effective"],
+                    "instrument": r["instrument"],
+                    "level": r["n_level"],
+                    "code": r["n_code"],
+                    "from": {"full_name": r["o_name"], "type": r["o_type"]},
+                    "to": {"full_name": r["n_name"], "type": r["n_type"]},
+                }
+            )
         else:
             if r["o_level"] == r["n_level"]:
                 by_new[(r["n_level"], r["n_code"])].append(r)
             by_old[(r["o_level"], r["o_code"])].append(r)
     for (lvl, code), olds in by_new.items():
         n = olds[0]
-        out.append({"change": _reform_kind(olds), "effective": n["effective"], "instrument": n["instrument"],
-                    "level": lvl, "code": code, "to": {"full_name": n["n_name"], "type": n["n_type"]},
-                    "from": [{"code": o["o_code"], "full_name": o["o_name"], "level": o["o_level"], "kind": o["kind"]}
-                             for o in olds]})
+        out.append(
+            {
+                "change": _reform_kind(olds),
+                "effective": n["effective"],
+                "instrument": n["instrument"],
+                "level": lvl,
+                "code": code,
+                "to": {"full_name": n["n_name"], "type": n["n_type"]},
+                "from": [
+                    {"code": o["o_code"], "full_name": o["o_name"], "level": o["o_level"], "kind": o["kind"]}
+                    for o in olds
+                ],
+            }
+        )
     for (lvl, code), news in by_old.items():
-        if len(news) > 1 or lvl == "district":   # an old unit split, or a district abolished
+        if len(news) > 1 or lvl == "district":  # an old unit split, or a district abolished
             o = news[0]
-            out.append({"change": "split" if lvl != "district" else "dissolved", "effective": o["effective"],
-                        "instrument": o["instrument"], "level": lvl, "code": code,
-                        "from": {"full_name": o["o_name"], "type": o["o_type"]},
-                        "to": [{"code": x["n_code"], "full_name": x["n_name"], "kind": x["kind"]} for x in news]})
+            out.append(
+                {
+                    "change": "split" if lvl != "district" else "dissolved",
+                    "effective": o["effective"],
+                    "instrument": o["instrument"],
+                    "level": lvl,
+                    "code": code,
+                    "from": {"full_name": o["o_name"], "type": o["o_type"]},
+                    "to": [{"code": x["n_code"], "full_name": x["n_name"], "kind": x["kind"]} for x in news],
+                }
+            )
     for c in await (await conn.execute(CREATED_SQL, {"since": since, "until": until})).fetchall():
-        out.append({"change": "created", "effective": c["effective"], "instrument": c["legal_basis"],
-                        "level": c["level"], "code": c["code"], "to": {"full_name": c["full_name"], "type": c["type"]}})
+        out.append(
+            {
+                "change": "created",
+                "effective": c["effective"],
+                "instrument": c["legal_basis"],
+                "level": c["level"],
+                "code": c["code"],
+                "to": {"full_name": c["full_name"], "type": c["type"]},
+            }
+        )
     if level:
         out = [c for c in out if c["level"] == level]
     out.sort(key=lambda c: (c["effective"], c["level"], c["code"]))

@@ -17,6 +17,7 @@ Vocabulary (shared with pointindex.py):
   state flipped once per edge crossing the segment point -> reference point;
   the segment stays inside the cell, so the cell's edges are all we need.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,16 +70,14 @@ def edge_cell_counts(vx, vy, edge_poly, x0, y0, dx, dy, nx, ny, margin):
         r0, r1 = _edge_rows(vy[e], vy[e + 1], y0, dy, ny, margin)
         k = 0
         for r in range(r0, r1 + 1):
-            c0, c1 = _edge_cell_range(vx[e], vy[e], vx[e + 1], vy[e + 1], r,
-                                      x0, y0, dx, dy, nx, margin)
+            c0, c1 = _edge_cell_range(vx[e], vy[e], vx[e + 1], vy[e + 1], r, x0, y0, dx, dy, nx, margin)
             k += max(c1 - c0 + 1, 0)
         out[e] = k
     return out
 
 
 @njit(parallel=True, cache=True)
-def edge_cell_fill(vx, vy, edge_poly, offsets, x0, y0, dx, dy, nx, ny, margin,
-                   out_cell):
+def edge_cell_fill(vx, vy, edge_poly, offsets, x0, y0, dx, dy, nx, ny, margin, out_cell):
     """Pass 2: write the cell id of every (edge, touched cell) pair."""
     n = edge_poly.size
     for e in prange(n):
@@ -87,8 +86,7 @@ def edge_cell_fill(vx, vy, edge_poly, offsets, x0, y0, dx, dy, nx, ny, margin,
         k = offsets[e]
         r0, r1 = _edge_rows(vy[e], vy[e + 1], y0, dy, ny, margin)
         for r in range(r0, r1 + 1):
-            c0, c1 = _edge_cell_range(vx[e], vy[e], vx[e + 1], vy[e + 1], r,
-                                      x0, y0, dx, dy, nx, margin)
+            c0, c1 = _edge_cell_range(vx[e], vy[e], vx[e + 1], vy[e + 1], r, x0, y0, dx, dy, nx, margin)
             for c in range(c0, c1 + 1):
                 out_cell[k] = r * nx + c
                 k += 1
@@ -117,8 +115,7 @@ def group_by_cell(cells, pair_edge, ncells):
 
 
 @njit(parallel=True, cache=True)
-def scanline_crossings(vx, vy, edge_poly, row_y, y0, dy, ny, count_only,
-                       offsets, out_row, out_x, out_poly):
+def scanline_crossings(vx, vy, edge_poly, row_y, y0, dy, ny, count_only, offsets, out_row, out_x, out_poly):
     """Crossings of every edge with the reference scanlines (half-open in y)."""
     n = edge_poly.size
     counts = np.zeros(n, np.int64)
@@ -177,10 +174,30 @@ def _toggle(act, nact, p):
 
 
 @njit(parallel=True, cache=True)
-def classify_rows(write, x0, dx, nx, row_y, xrow_ptr, xs, xpoly, cell_ptr,
-                  cell_edges, edge_poly, vx, vy,
-                  row_off, grid, ref_x, spec_ptr, cand_poly, cand_inside,
-                  cand_ptr, run_start, run_len):
+def classify_rows(
+    write,
+    x0,
+    dx,
+    nx,
+    row_y,
+    xrow_ptr,
+    xs,
+    xpoly,
+    cell_ptr,
+    cell_edges,
+    edge_poly,
+    vx,
+    vy,
+    row_off,
+    grid,
+    ref_x,
+    spec_ptr,
+    cand_poly,
+    cand_inside,
+    cand_ptr,
+    run_start,
+    run_len,
+):
     """Decide every cell; describe special cells.
 
     Pass 1 (``write=False``) returns per-row counts (special cells, candidates,
@@ -207,8 +224,7 @@ def classify_rows(write, x0, dx, nx, row_y, xrow_ptr, xs, xpoly, cell_ptr,
             if ea == eb:
                 xref = xl + 0.5 * dx
             else:
-                xref = _pick_ref(xl, xl + dx, yr, xs, k, kend,
-                                 cell_edges[ea:eb], vx, vy)
+                xref = _pick_ref(xl, xl + dx, yr, xs, k, kend, cell_edges[ea:eb], vx, vy)
             while k < kend and xs[k] < xref:
                 nact = _toggle(act, nact, xpoly[k])
                 k += 1
@@ -316,9 +332,30 @@ def _locate(x, y, x0, y0, dx, dy, nx, ny):
 
 
 @njit(cache=True)
-def _lookup_range(lo, hi, lon, lat, out, x0, y0, dx, dy, nx, ny, grid, row_y,
-                  ref_x, spec_ptr, cand_poly, cand_inside, cand_ptr, run_start,
-                  run_len, vx, vy):
+def _lookup_range(
+    lo,
+    hi,
+    lon,
+    lat,
+    out,
+    x0,
+    y0,
+    dx,
+    dy,
+    nx,
+    ny,
+    grid,
+    row_y,
+    ref_x,
+    spec_ptr,
+    cand_poly,
+    cand_inside,
+    cand_ptr,
+    run_start,
+    run_len,
+    vx,
+    vy,
+):
     """The hot loop, written out by hand: calling helpers that take arrays once
     per point costs NRT reference counting on every array and made it 4x
     slower.  Same arithmetic as ``_inside`` / ``_locate``."""
@@ -376,8 +413,27 @@ def lookup_seq(lon, lat, out, *index):
 
 
 @njit(cache=True)
-def lookup_all_one(x, y, x0, y0, dx, dy, nx, ny, grid, row_y, ref_x, spec_ptr,
-                   cand_poly, cand_inside, cand_ptr, run_start, run_len, vx, vy):
+def lookup_all_one(
+    x,
+    y,
+    x0,
+    y0,
+    dx,
+    dy,
+    nx,
+    ny,
+    grid,
+    row_y,
+    ref_x,
+    spec_ptr,
+    cand_poly,
+    cand_inside,
+    cand_ptr,
+    run_start,
+    run_len,
+    vx,
+    vy,
+):
     """All polygons containing (x, y), ascending."""
     out = []
     r, c = _locate(x, y, x0, y0, dx, dy, nx, ny)
@@ -389,15 +445,13 @@ def lookup_all_one(x, y, x0, y0, dx, dy, nx, ny, grid, row_y, ref_x, spec_ptr,
     elif g <= -2:
         s = -2 - g
         for j in range(spec_ptr[s], spec_ptr[s + 1]):
-            if _inside(j, x, y, ref_x[s], row_y[r], cand_inside, cand_ptr,
-                       run_start, run_len, vx, vy):
+            if _inside(j, x, y, ref_x[s], row_y[r], cand_inside, cand_ptr, run_start, run_len, vx, vy):
                 out.append(cand_poly[j])
     return out
 
 
 @njit(cache=True)
-def min_edge_dist(x, y, tol, x0, y0, dx, dy, nx, ny, grid, spec_ptr, cand_ptr,
-                  run_start, run_len, vx, vy):
+def min_edge_dist(x, y, tol, x0, y0, dx, dy, nx, ny, grid, spec_ptr, cand_ptr, run_start, run_len, vx, vy):
     """Distance to the nearest polygon edge, looking only at the cells within
     ``tol`` of the point (inf when no edge is that close to those cells)."""
     best = np.inf

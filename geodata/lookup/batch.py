@@ -1,4 +1,5 @@
 """Batch lookup: parse millions of points, answer in the same order, as JSON or CSV."""
+
 from __future__ import annotations
 
 import io
@@ -37,7 +38,7 @@ def _fast_points(body: bytes) -> np.ndarray | None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            values = np.fromstring(body[body.index(b"["):].translate(_BRACKETS_TO_SPACE), sep=",")
+            values = np.fromstring(body[body.index(b"[") :].translate(_BRACKETS_TO_SPACE), sep=",")
         except (ValueError, DeprecationWarning):
             return None
     if values.size != 2 * pairs or not np.isfinite(values).all():
@@ -62,8 +63,9 @@ def parse_points(body: bytes) -> tuple[np.ndarray, np.ndarray]:
     if not points:
         raise InvalidInput("points is empty: send at least one [lon, lat] pair")
     if len(points) > MAX_POINTS:
-        raise TooLarge(f"at most {MAX_POINTS:,} points per request (got {len(points):,}); split the batch",
-                       limit=MAX_POINTS)
+        raise TooLarge(
+            f"at most {MAX_POINTS:,} points per request (got {len(points):,}); split the batch", limit=MAX_POINTS
+        )
     try:
         arr = np.array(points)
     except ValueError:
@@ -84,8 +86,9 @@ def _check_ranges(lon: np.ndarray, lat: np.ndarray, label: str = "points") -> No
     if bad.any():
         i = int(np.argmax(bad))
         hint = " (they look swapped: GeoJSON order is [lon, lat])" if _in_vietnam_bbox(lon=lat[i], lat=lon[i]) else ""
-        raise InvalidInput(f"{label}[{i}]: need finite lon within ±180 and lat within ±90, got "
-                           f"[{lon[i]}, {lat[i]}]{hint}", index=i)
+        raise InvalidInput(
+            f"{label}[{i}]: need finite lon within ±180 and lat within ±90, got [{lon[i]}, {lat[i]}]{hint}", index=i
+        )
 
 
 def answer_full(day: Day, idx: np.ndarray) -> bytes:
@@ -94,8 +97,9 @@ def answer_full(day: Day, idx: np.ndarray) -> bytes:
 
 
 def answer_codes(day: Day, idx: np.ndarray) -> bytes:
-    return orjson.dumps({"as_of": day.date, "commune": day.commune_codes[idx].tolist(),
-                         "province": day.province_codes[idx].tolist()})
+    return orjson.dumps(
+        {"as_of": day.date, "commune": day.commune_codes[idx].tolist(), "province": day.province_codes[idx].tolist()}
+    )
 
 
 def lookup_arrays(snap: Snapshot, day: Day, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -115,8 +119,11 @@ def pick_columns(columns: list[str], lat_col: str | None, lon_col: str | None) -
     lon = lon_col or next((low[n] for n in LON_NAMES if n in low), None)
     for name, col in (("lat", lat), ("lon", lon)):
         if col is None or col not in columns:
-            raise InvalidInput(f"no {name} column: name it lat/lon or latitude/longitude, or pass "
-                               f"{name}_col=...; columns are {columns}", parameter=f"{name}_col")
+            raise InvalidInput(
+                f"no {name} column: name it lat/lon or latitude/longitude, or pass "
+                f"{name}_col=...; columns are {columns}",
+                parameter=f"{name}_col",
+            )
     return lat, lon
 
 

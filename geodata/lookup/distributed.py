@@ -1,6 +1,7 @@
 """Past one machine: the same lookup on Dask. Each worker opens the index once (memory-mapped,
 from a path every worker can read: a shared volume, or a copy made by your deployment), and
 every partition reuses it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,12 +11,16 @@ import numpy as np
 import pandas as pd
 from distributed import WorkerPlugin
 
-from geodata.lookup.point import Snapshot
 from geodata.lookup.files import annotate
+from geodata.lookup.point import Snapshot
 
 _OPEN: dict[str, Snapshot] = {}  # per worker process: index path -> snapshot
-OUTPUT_COLUMNS = {"commune_code": "object", "commune_name": "object",
-                  "province_code": "object", "province_name": "object"}
+OUTPUT_COLUMNS = {
+    "commune_code": "object",
+    "commune_name": "object",
+    "province_code": "object",
+    "province_name": "object",
+}
 
 
 def snapshot(index_dir: str) -> Snapshot:
@@ -24,8 +29,9 @@ def snapshot(index_dir: str) -> Snapshot:
     return _OPEN[index_dir]
 
 
-def lookup_partition(df: pd.DataFrame, index_dir: str, as_of: str, lat_col: str = "lat",
-                     lon_col: str = "lon") -> pd.DataFrame:
+def lookup_partition(
+    df: pd.DataFrame, index_dir: str, as_of: str, lat_col: str = "lat", lon_col: str = "lon"
+) -> pd.DataFrame:
     """A map_partitions function: the partition with commune/province columns added."""
     df = df.copy()
     if df.empty:
@@ -47,8 +53,7 @@ class IndexPlugin(WorkerPlugin):
         snapshot(self.index_dir)
 
 
-def lookup_dataframe(ddf, index_dir: str | Path, as_of: date, lat_col: str = "lat", lon_col: str = "lon",
-                     client=None):
+def lookup_dataframe(ddf, index_dir: str | Path, as_of: date, lat_col: str = "lat", lon_col: str = "lon", client=None):
     """The dask DataFrame with commune/province columns; registers the plugin on `client` if given."""
     index_dir = str(index_dir)
     if client is not None:

@@ -1,5 +1,6 @@
 """`vngeo lookup FILE -o OUT`: add commune and province columns to CSV, GeoPackage or GeoParquet
 files with the in-process index (no database), chunk by chunk with a progress bar."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from geodata.lookup.batch import _check_ranges, add_columns, pick_columns
 from geodata.errors import InvalidInput
+from geodata.lookup.batch import _check_ranges, add_columns, pick_columns
 from geodata.lookup.point import Snapshot, index_root
 
 CHUNK = 500_000
@@ -79,8 +80,7 @@ def lookup_geo_file(snap, src: Path, out: Path, as_of: date, progress=True) -> i
     return len(result)
 
 
-def lookup_file(index_dir: Path, src: Path, out: Path, as_of: date, lat_col=None, lon_col=None,
-                progress=True) -> int:
+def lookup_file(index_dir: Path, src: Path, out: Path, as_of: date, lat_col=None, lon_col=None, progress=True) -> int:
     if not src.exists():
         raise InvalidInput(f"{src} does not exist")
     snap = Snapshot.open(index_dir)

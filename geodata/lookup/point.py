@@ -6,6 +6,7 @@ geo.generations); what changes with the date is each polygon's name, type and pr
 
 The database is reached through a `connect` callable (geodata/dataset.py Dataset.connect: the
 service's statement timeout and read-only settings), never a bare connection string."""
+
 from __future__ import annotations
 
 import fcntl
@@ -21,8 +22,8 @@ import orjson
 import psycopg
 import shapely
 
-from geodata.lineage import address_index
 from geodata.errors import InvalidInput, NotFound
+from geodata.lineage import address_index
 from geodata.lookup.pointindex import PointIndex
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     """Build the index and the unit table for `version` under directory/version (atomic rename)."""
     target = directory / version
     if (target / "units.json").exists():
-        if not address_index.current(target):   # a folder from before this address index format
+        if not address_index.current(target):  # a folder from before this address index format
             address_index.build(conn, target, version)
         return target
     tmp = directory / f".{version}.building"
@@ -65,11 +66,17 @@ def build(conn: psycopg.Connection, directory: Path, version: str) -> Path:
     cur = conn.execute(NAMES_SQL)
     cols = [d.name for d in cur.description]
     (tmp / "names.json").write_bytes(orjson.dumps([dict(zip(cols, r)) for r in cur.fetchall()]))
-    address_index.build(conn, tmp, version)   # old addresses: built with the point index, opened by every worker
+    address_index.build(conn, tmp, version)  # old addresses: built with the point index, opened by every worker
     gens = conn.execute("SELECT id, valid_from::text, valid_to::text FROM geo.generations ORDER BY ordinal").fetchall()
-    (tmp / "units.json").write_bytes(orjson.dumps({
-        "version": version, "units": units,
-        "generations": [{"id": g[0], "valid_from": g[1], "valid_to": g[2]} for g in gens]}))
+    (tmp / "units.json").write_bytes(
+        orjson.dumps(
+            {
+                "version": version,
+                "units": units,
+                "generations": [{"id": g[0], "valid_from": g[1], "valid_to": g[2]} for g in gens],
+            }
+        )
+    )
     tmp.rename(target)
     return target
 
@@ -92,8 +99,11 @@ def ensure_built(connect: Connect, state_dir: Path) -> Path:
 
 def _prune(root: Path, keep: str, n: int = 2) -> None:
     """Keep the newest few versions: a worker may still map the previous one."""
-    dirs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                  key=lambda d: d.stat().st_mtime, reverse=True)
+    dirs = sorted(
+        (d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
+        key=lambda d: d.stat().st_mtime,
+        reverse=True,
+    )
     for d in dirs[n:]:
         if d.name != keep:
             shutil.rmtree(d, ignore_errors=True)
@@ -102,28 +112,36 @@ def _prune(root: Path, keep: str, n: int = 2) -> None:
 @dataclass
 class Snapshot:
     """An index and the names of its polygons on any date, for one dataset version."""
+
     index: PointIndex
     version: str
-    units: dict[tuple[str, str], list[dict]]      # (level, code) -> versions in date order
+    units: dict[tuple[str, str], list[dict]]  # (level, code) -> versions in date order
     generations: list[dict]
     path: Path
     addresses: address_index.AddressIndex | None = None
     _days: dict = field(default_factory=dict)
 
     @classmethod
-    def open(cls, directory: Path) -> "Snapshot":
+    def open(cls, directory: Path) -> Snapshot:
         doc = orjson.loads((Path(directory) / "units.json").read_bytes())
         units: dict[tuple[str, str], list[dict]] = {}
         for u in doc["units"]:
             units.setdefault((u["level"], u["code"]), []).append(u)
-        return cls(PointIndex.load(directory), doc["version"], units, doc["generations"], Path(directory),
-                   address_index.AddressIndex.open(directory))
+        return cls(
+            PointIndex.load(directory),
+            doc["version"],
+            units,
+            doc["generations"],
+            Path(directory),
+            address_index.AddressIndex.open(directory),
+        )
 
     @property
     def converter(self):
         """Old addresses -> new units against this snapshot (geodata.lineage.convert), made on first use."""
         if "converter" not in self._days:
             from geodata.lineage.convert import Converter
+
             self._days["converter"] = Converter(self, self.addresses)
         return self._days["converter"]
 
@@ -132,6 +150,7 @@ class Snapshot:
         """The name index for search, opened on first use."""
         if "names" not in self._days:
             from geodata.units.search import NameIndex
+
             self._days["names"] = NameIndex(orjson.loads((self.path / "names.json").read_bytes()))
         return self._days["names"]
 
@@ -153,10 +172,12 @@ class Snapshot:
                 return v
         return None
 
-    def day(self, day: date) -> "Day":
+    def day(self, day: date) -> Day:
         if day < self.reform_day:
-            raise NotFound(f"boundaries exist from {self.reform_day.isoformat()} on; {day.isoformat()} is before the "
-                           "reform, when the communes had no published polygons (see /v1/legacy/units for old units)")
+            raise NotFound(
+                f"boundaries exist from {self.reform_day.isoformat()} on; {day.isoformat()} is before the "
+                "reform, when the communes had no published polygons (see /v1/legacy/units for old units)"
+            )
         key = day.isoformat()
         if key not in self._days:
             if len(self._days) > 64:
@@ -172,23 +193,30 @@ def _brief(v: dict | None) -> dict | None:
 @dataclass
 class Day:
     """Per-polygon answers on one date, pre-serialised so a batch answer is a join of bytes."""
+
     date: str
     commune: list[dict | None]
     province: list[dict | None]
-    commune_codes: np.ndarray      # object array of code strings (None where not valid that day)
+    commune_codes: np.ndarray  # object array of code strings (None where not valid that day)
     province_codes: np.ndarray
-    fragments: np.ndarray          # object array of JSON bytes, one per polygon; last = b"null"
+    fragments: np.ndarray  # object array of JSON bytes, one per polygon; last = b"null"
 
     @classmethod
-    def build(cls, snap: Snapshot, day: str) -> "Day":
+    def build(cls, snap: Snapshot, day: str) -> Day:
         communes = [snap.unit_on("commune", c, day) for c in snap.index.codes]
         provinces = [snap.unit_on("province", c["province_code"], day) if c else None for c in communes]
-        frags = [orjson.dumps({"commune": _brief(c), "province": _brief(p)}) if c else b"null"
-                 for c, p in zip(communes, provinces)]
-        return cls(day, [_brief(c) for c in communes], [_brief(p) for p in provinces],
-                   np.array([c["code"] if c else None for c in communes] + [None], dtype=object),
-                   np.array([p["code"] if p else None for p in provinces] + [None], dtype=object),
-                   np.array(frags + [b"null"], dtype=object))
+        frags = [
+            orjson.dumps({"commune": _brief(c), "province": _brief(p)}) if c else b"null"
+            for c, p in zip(communes, provinces)
+        ]
+        return cls(
+            day,
+            [_brief(c) for c in communes],
+            [_brief(p) for p in provinces],
+            np.array([c["code"] if c else None for c in communes] + [None], dtype=object),
+            np.array([p["code"] if p else None for p in provinces] + [None], dtype=object),
+            np.array(frags + [b"null"], dtype=object),
+        )
 
 
 def check_point(lat: float, lon: float) -> None:
@@ -239,9 +267,15 @@ async def lookup_point(data: Dataset, lat: float, lon: float, day: date) -> dict
     # Deterministic rule: several communes cover the point (a shared edge, or the Lào Cai
     # overlap in the source): the lowest code wins; the others are listed in also_in.
     first = hits[0]
-    return {"point": {"lat": lat, "lon": lon}, "as_of": d.date, "generation": snap.generation_on(d.date),
-            "commune": d.commune[first], "province": d.province[first],
-            "on_boundary": on_boundary, "also_in": [d.commune[h] for h in hits[1:]]}
+    return {
+        "point": {"lat": lat, "lon": lon},
+        "as_of": d.date,
+        "generation": snap.generation_on(d.date),
+        "commune": d.commune[first],
+        "province": d.province[first],
+        "on_boundary": on_boundary,
+        "also_in": [d.commune[h] for h in hits[1:]],
+    }
 
 
 # KNN on the GiST index for candidates, then the geodesic distance to each candidate's closest
@@ -252,7 +286,8 @@ WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g),
 near AS (SELECT u.code, u.name, u.full_name, u.type, u.geom FROM geo.units u, pt
          WHERE u.level = 'commune' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL
          ORDER BY u.geom <-> pt.g LIMIT 5)
-SELECT code, name, full_name, type, ST_Distance(ST_ClosestPoint(near.geom, pt.g)::geography, pt.g::geography) AS distance_m
+SELECT code, name, full_name, type, ST_Distance(ST_ClosestPoint(near.geom, pt.g)::geography, pt.g::geography)
+    AS distance_m
 FROM near, pt ORDER BY distance_m LIMIT 1"""
 NEAREST_MAX_M = 200_000
 
@@ -262,8 +297,13 @@ async def nearest(conn, lat: float, lon: float, day: date) -> dict | None:
     row = await (await conn.execute(NEAREST_SQL, {"lat": lat, "lon": lon, "d": day})).fetchone()
     if not row or row["distance_m"] > NEAREST_MAX_M:
         return None
-    return {"code": row["code"], "name": row["name"], "full_name": row["full_name"], "type": row["type"],
-            "distance_m": round(row["distance_m"], 1)}
+    return {
+        "code": row["code"],
+        "name": row["name"],
+        "full_name": row["full_name"],
+        "type": row["type"],
+        "distance_m": round(row["distance_m"], 1),
+    }
 
 
 class SnapshotHolder:
@@ -293,8 +333,10 @@ class SnapshotHolder:
             self.refresh()
             how = "loaded version"
         except Exception as exc:  # database down (or still starting): serve what was built
-            built = sorted((d for d in index_root(self.state_dir).glob("*") if (d / "units.json").exists()),
-                           key=lambda d: d.stat().st_mtime)
+            built = sorted(
+                (d for d in index_root(self.state_dir).glob("*") if (d / "units.json").exists()),
+                key=lambda d: d.stat().st_mtime,
+            )
             if not built:
                 return f"no lookup index yet ({type(exc).__name__}); lookups answer 503 until one is built"
             self.current = Snapshot.open(built[-1])
@@ -307,5 +349,6 @@ class SnapshotHolder:
     def get(self) -> Snapshot:
         if self.current is None:
             from geodata.errors import Unavailable
+
             raise Unavailable("the lookup index is not built yet; run `vngeo etl load` (it builds it)")
         return self.current

@@ -8,6 +8,7 @@ Supported (conformance classes basic-cql2 and advanced-comparison-operators):
 Property names come from the collection's queryables (a whitelist mapping name -> SQL expression
 and JSON type); anything else is a 422 naming the allowed properties. Values never enter the SQL
 text: each becomes a named parameter."""
+
 from __future__ import annotations
 
 import re
@@ -16,14 +17,17 @@ from datetime import date
 
 from geodata.errors import InvalidInput
 
-TOKEN = re.compile(r"""\s*(?:
+TOKEN = re.compile(
+    r"""\s*(?:
     (?P<str>'(?:[^']|'')*')
   | (?P<num>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
   | (?P<op><>|<=|>=|=|<|>)
   | (?P<punct>[(),])
   | (?P<qname>"[^"]+")
   | (?P<word>[A-Za-z_][A-Za-z0-9_.:]*)
-)""", re.VERBOSE)
+)""",
+    re.VERBOSE,
+)
 COMPARE = {"=", "<>", "<", "<=", ">", ">="}
 
 
@@ -39,7 +43,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise InvalidInput(f"filter: cannot read {text[pos:pos + 20]!r} (CQL2 text expected)", parameter="filter")
+            raise InvalidInput(f"filter: cannot read {text[pos : pos + 20]!r} (CQL2 text expected)", parameter="filter")
         kind = m.lastgroup
         out.append((kind, m.group(kind)))
         pos = m.end()
@@ -74,8 +78,9 @@ class _Parser:
     def bind(self, value, typ: str | None = None) -> str:
         for v in value if isinstance(value, list) else [value]:
             if typ and not _fits(v, typ):
-                raise InvalidInput(f"filter: {v!r} is not a {typ} value, as the property compared with it is",
-                                   parameter="filter")
+                raise InvalidInput(
+                    f"filter: {v!r} is not a {typ} value, as the property compared with it is", parameter="filter"
+                )
         name = f"{self.prefix}{len(self.params)}"
         self.params[name] = value
         return f"%({name})s"
@@ -109,13 +114,17 @@ class _Parser:
     def prop(self) -> tuple[str, str]:
         t = self.peek()
         if t is None or t[0] not in ("word", "qname"):
-            raise InvalidInput(f"filter: expected a property name, found {t[1] if t else 'the end'!r}",
-                               parameter="filter")
+            raise InvalidInput(
+                f"filter: expected a property name, found {t[1] if t else 'the end'!r}", parameter="filter"
+            )
         self.i += 1
         name = t[1].strip('"')
         if name not in self.q:
-            raise InvalidInput(f"filter: unknown property {name!r}; queryables: {', '.join(self.q)}",
-                               parameter="filter", allowed=list(self.q))
+            raise InvalidInput(
+                f"filter: unknown property {name!r}; queryables: {', '.join(self.q)}",
+                parameter="filter",
+                allowed=list(self.q),
+            )
         return self.q[name]
 
     def literal(self, typ: str):

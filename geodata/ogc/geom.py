@@ -7,6 +7,7 @@ result per (dataset version, collection, feature, CRS) is kept: the data of a da
 change, and analysts page through the same layer in the same CRS. The cache is bounded in bytes
 (VNGEO_OGC_CACHE_MB per worker, default 256) and dropped entry by entry, least recently used first.
 The cache belongs to the dataset handle (geodata/dataset.py), which starts a new one per version."""
+
 from __future__ import annotations
 
 from collections import OrderedDict

@@ -1,4 +1,5 @@
 """Minimal, valid HTML for the OGC pages (conformance class html): links and property tables."""
+
 from __future__ import annotations
 
 from html import escape
@@ -7,16 +8,21 @@ import orjson
 
 
 def page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}'
-            'td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>'
-            f'<body><h1>{escape(title)}</h1>{body}</body></html>')
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
 
 
 def _links(links: list[dict]) -> str:
-    items = "".join(f'<li><a href="{escape(l["href"])}">{escape(l.get("title") or l["rel"])}</a> '
-                    f'({escape(l["rel"])}, {escape(l["type"])})</li>' for l in links)
+    items = "".join(
+        f'<li><a href="{escape(link["href"])}">{escape(link.get("title") or link["rel"])}</a> '
+        f"({escape(link['rel'])}, {escape(link['type'])})</li>"
+        for link in links
+    )
     return f"<ul>{items}</ul>"
 
 
@@ -25,8 +31,9 @@ def _table(rows: list[dict]) -> str:
         return "<p>No features.</p>"
     cols = list(rows[0])
     head = "".join(f"<th>{escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{escape('' if r[c] is None else str(r[c]))}</td>" for c in cols)
-                   + "</tr>" for r in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if r[c] is None else str(r[c]))}</td>" for c in cols) + "</tr>" for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -39,15 +46,19 @@ def conformance(doc: dict) -> str:
 
 
 def collections(doc: dict) -> str:
-    body = "".join(f"<h2>{escape(c['title'])}</h2><p>{escape(c['description'])}</p>{_links(c['links'])}"
-                   for c in doc["collections"])
+    body = "".join(
+        f"<h2>{escape(c['title'])}</h2><p>{escape(c['description'])}</p>{_links(c['links'])}"
+        for c in doc["collections"]
+    )
     return page("Collections", body)
 
 
 def collection(doc: dict) -> str:
     crs = "".join(f"<li>{escape(u)}</li>" for u in doc["crs"])
-    return page(doc["title"], f"<p>{escape(doc['description'])}</p>{_links(doc['links'])}"
-                f"<h2>Coordinate reference systems</h2><ul>{crs}</ul>")
+    return page(
+        doc["title"],
+        f"<p>{escape(doc['description'])}</p>{_links(doc['links'])}<h2>Coordinate reference systems</h2><ul>{crs}</ul>",
+    )
 
 
 def features(body: bytes, title: str) -> str:

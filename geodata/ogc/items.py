@@ -5,6 +5,7 @@ only that page's rows are joined back and their geometry serialised. So `offset`
 at the end of the table as at the start, unlike an OFFSET over the full select (which serialises
 every skipped geometry). numberMatched comes from a count query that runs once per dataset
 version, collection and filter in each worker (cached), never once per page."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -39,35 +40,79 @@ class Collection:
     geometry_type: str
     props: dict
     from_sql: str
-    where: str                 # uses %(d)s, the date
-    key: str                   # row key of the page (selected and joined back on)
+    where: str  # uses %(d)s, the date
+    key: str  # row key of the page (selected and joined back on)
     order: str
     id_sql: str
-    geom: str                  # geometry expression (EPSG:4326)
-    filters: dict = field(default_factory=dict)   # simple query parameters -> property
+    geom: str  # geometry expression (EPSG:4326)
+    filters: dict = field(default_factory=dict)  # simple query parameters -> property
 
 
-COLLECTIONS = {c.id: c for c in (
-    Collection("provinces", "Provinces", "The provinces and centrally governed cities valid on the date "
-               "(34 since 2025-07-01), full-resolution boundaries.", "MultiPolygon", UNIT_PROPS, UNIT_FROM,
-               "u.level = 'province' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL",
-               "u.id", "u.code", "u.code", "u.geom", {"code": "code", "type": "type"}),
-    Collection("communes", "Communes", "The communes, wards and special zones valid on the date "
-               "(3,321 on 2025-07-01), full-resolution boundaries.", "MultiPolygon", UNIT_PROPS, UNIT_FROM,
-               "u.level = 'commune' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL",
-               "u.id", "u.code", "u.code", "u.geom", {"code": "code", "type": "type", "province": "province_code"}),
-    Collection("old_communes", "Communes before the 2025 reform", "The 10,035 communes of 2025-06-30 as "
-               "points at their centre (no boundaries exist for them); the date is ignored.", "Point", OLD_PROPS,
-               UNIT_FROM + " LEFT JOIN geo.legacy_centres c ON c.unit_id = u.id",
-               f"u.level = 'commune' AND u.valid @> {REFORM_EVE_SQL}",
-               "u.id", "u.code", "u.code", "c.geom", {"code": "code", "type": "type", "province": "province_code"}),
-    Collection("lineage", "Lineage of the 2025 reform", "One line per (old commune, new unit) it went to, wholly "
-               "or in part: from the old commune's centre to the new unit's label point. New names as on the date.",
-               "LineString", LINEAGE_PROPS, LINEAGE_FROM, "e.kind IN ('whole', 'part')",
-               "ROW(e.old_unit_id, e.new_unit_id)", "o.code, n.code", "o.code || '-' || n.code",
-               "ST_MakeLine(c.geom, n.label_point)",
-               {"code": "old_code", "province": "new_province_code"}),
-)}
+COLLECTIONS = {
+    c.id: c
+    for c in (
+        Collection(
+            "provinces",
+            "Provinces",
+            "The provinces and centrally governed cities valid on the date "
+            "(34 since 2025-07-01), full-resolution boundaries.",
+            "MultiPolygon",
+            UNIT_PROPS,
+            UNIT_FROM,
+            "u.level = 'province' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL",
+            "u.id",
+            "u.code",
+            "u.code",
+            "u.geom",
+            {"code": "code", "type": "type"},
+        ),
+        Collection(
+            "communes",
+            "Communes",
+            "The communes, wards and special zones valid on the date "
+            "(3,321 on 2025-07-01), full-resolution boundaries.",
+            "MultiPolygon",
+            UNIT_PROPS,
+            UNIT_FROM,
+            "u.level = 'commune' AND u.valid @> %(d)s::date AND u.geom IS NOT NULL",
+            "u.id",
+            "u.code",
+            "u.code",
+            "u.geom",
+            {"code": "code", "type": "type", "province": "province_code"},
+        ),
+        Collection(
+            "old_communes",
+            "Communes before the 2025 reform",
+            "The 10,035 communes of 2025-06-30 as "
+            "points at their centre (no boundaries exist for them); the date is ignored.",
+            "Point",
+            OLD_PROPS,
+            UNIT_FROM + " LEFT JOIN geo.legacy_centres c ON c.unit_id = u.id",
+            f"u.level = 'commune' AND u.valid @> {REFORM_EVE_SQL}",
+            "u.id",
+            "u.code",
+            "u.code",
+            "c.geom",
+            {"code": "code", "type": "type", "province": "province_code"},
+        ),
+        Collection(
+            "lineage",
+            "Lineage of the 2025 reform",
+            "One line per (old commune, new unit) it went to, wholly "
+            "or in part: from the old commune's centre to the new unit's label point. New names as on the date.",
+            "LineString",
+            LINEAGE_PROPS,
+            LINEAGE_FROM,
+            "e.kind IN ('whole', 'part')",
+            "ROW(e.old_unit_id, e.new_unit_id)",
+            "o.code, n.code",
+            "o.code || '-' || n.code",
+            "ST_MakeLine(c.geom, n.label_point)",
+            {"code": "old_code", "province": "new_province_code"},
+        ),
+    )
+}
 
 
 assert tuple(COLLECTIONS) == fields.LAYER_IDS, "the OGC collections are the layers of geodata/units/fields.py"
@@ -77,8 +122,9 @@ def get(collection_id: str) -> Collection:
     """A collection by its id or a former id of its layer (legacy-communes: old_communes)."""
     c = COLLECTIONS.get(fields.layer_id(collection_id))
     if c is None:
-        raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}",
-                       collections=list(COLLECTIONS))
+        raise NotFound(
+            f"no collection {collection_id!r}; collections: {', '.join(COLLECTIONS)}", collections=list(COLLECTIONS)
+        )
     return c
 
 
@@ -87,8 +133,8 @@ class Query:
     as_of: date
     limit: int = 10
     offset: int = 0
-    bbox: tuple[float, float, float, float] | None = None     # lon/lat (CRS84)
-    props: dict = field(default_factory=dict)                  # property -> value (equality)
+    bbox: tuple[float, float, float, float] | None = None  # lon/lat (CRS84)
+    props: dict = field(default_factory=dict)  # property -> value (equality)
     cql: str | None = None
     crs: crsmod.Crs = crsmod.CRS84
 
@@ -99,8 +145,10 @@ def where_clause(c: Collection, q: Query) -> tuple[str, dict]:
         sql.append(f"{c.props[prop][0]} = %(p{i})s")
         params[f"p{i}"] = value
     if q.bbox is not None:
-        sql.append(f"{c.geom} && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) "
-                   f"AND ST_Intersects({c.geom}, ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326))")
+        sql.append(
+            f"{c.geom} && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) "
+            f"AND ST_Intersects({c.geom}, ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326))"
+        )
         params.update(zip(("x0", "y0", "x1", "y1"), q.bbox))
     if q.cql:
         compiled = compile_filter(q.cql, c.props)
@@ -110,7 +158,7 @@ def where_clause(c: Collection, q: Query) -> tuple[str, dict]:
 
 
 def _select(c: Collection, geometry: str) -> str:
-    props = ", ".join(f"{expr} AS \"{name}\"" for name, (expr, _) in c.props.items())
+    props = ", ".join(f'{expr} AS "{name}"' for name, (expr, _) in c.props.items())
     return f"{c.id_sql} AS fid, {props}, {geometry} AS geometry, (SELECT version FROM geo.dataset) AS dataset"
 
 
@@ -122,9 +170,9 @@ def in_database(out: crsmod.Crs) -> bool:
 def _geometry_sql(c: Collection, out: crsmod.Crs) -> str:
     if out == crsmod.CRS84:
         return f"ST_AsGeoJSON({c.geom}, 7)"
-    if out.epsg == 4326:                     # same datum, authority axis order: latitude first
+    if out.epsg == 4326:  # same datum, authority axis order: latitude first
         return f"ST_AsGeoJSON(ST_FlipCoordinates({c.geom}), 7)"
-    return f"ST_AsBinary({c.geom})"            # transformed by geodata/ogc/geom.py (EPSG:6960)
+    return f"ST_AsBinary({c.geom})"  # transformed by geodata/ogc/geom.py (EPSG:6960)
 
 
 def page_sql(c: Collection, q: Query) -> tuple[str, dict]:
@@ -139,7 +187,7 @@ ORDER BY {c.order}"""
     return sql, {**params, "limit": q.limit, "offset": q.offset}
 
 
-_counts: OrderedDict = OrderedDict()   # (dataset, sql, params) -> count; small, per worker
+_counts: OrderedDict = OrderedDict()  # (dataset, sql, params) -> count; small, per worker
 
 
 async def count(conn: AsyncConnection, c: Collection, q: Query, dataset: str | None) -> int:
@@ -179,9 +227,13 @@ async def fetch_one(conn: AsyncConnection, c: Collection, fid: str, q: Query) ->
 
 
 async def extent(conn: AsyncConnection, c: Collection, as_of: date) -> list[float] | None:
-    sql = f"SELECT ST_Extent({c.geom})::box2d AS b FROM {c.from_sql} WHERE {c.where.replace('u.geom IS NOT NULL', 'true')}"
-    row = await (await conn.execute(
-        f"SELECT ST_XMin(b) x0, ST_YMin(b) y0, ST_XMax(b) x1, ST_YMax(b) y1 FROM ({sql}) s", {"d": as_of})).fetchone()
+    where = c.where.replace("u.geom IS NOT NULL", "true")
+    sql = f"SELECT ST_Extent({c.geom})::box2d AS b FROM {c.from_sql} WHERE {where}"
+    row = await (
+        await conn.execute(
+            f"SELECT ST_XMin(b) x0, ST_YMin(b) y0, ST_XMax(b) x1, ST_YMax(b) y1 FROM ({sql}) s", {"d": as_of}
+        )
+    ).fetchone()
     return None if row is None or row["x0"] is None else [row["x0"], row["y0"], row["x1"], row["y1"]]
 
 
@@ -193,8 +245,17 @@ def queryable_params(c: Collection, query: Mapping[str, str]) -> dict:
         if text is None:
             continue
         try:
-            out[name] = (int(text) if typ == "integer" else float(text) if typ == "number"
-                         else date.fromisoformat(text) if typ == "date" else _bool(text) if typ == "boolean" else text)
+            out[name] = (
+                int(text)
+                if typ == "integer"
+                else float(text)
+                if typ == "number"
+                else date.fromisoformat(text)
+                if typ == "date"
+                else _bool(text)
+                if typ == "boolean"
+                else text
+            )
         except ValueError:
             raise InvalidInput(f"{name} must be a {typ}, got {text[:40]!r}", parameter=name) from None
     return out

@@ -5,16 +5,16 @@ what each unit holds of one sector or one power (the map).
 A power is *in force* on a day when its dates say so (geo.powers.valid, the definition of
 geodata.powers.catalogue and geodata.powers.events: status 'in_force'); what lapses next is
 power_events.ending_soon. Nothing here defines either a second time."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from psycopg import AsyncConnection
 
-from geodata.powers import events as power_events
-
-from geodata.powers import catalogue as powers
 from geodata.errors import InvalidInput
+from geodata.powers import catalogue as powers
+from geodata.powers import events as power_events
 from geodata.powers.vocab import FROM_LEVELS, MECHANISMS, SECTORS, check_choice
 
 # The matrix's columns. "central" is where a power came from, not who holds it: the catalogue records
@@ -35,8 +35,11 @@ def _bump(d: dict, key: str, n: int) -> None:
 
 def _cell(level: str) -> dict:
     """A cell of the holder levels is split by origin; the central one by the level that received."""
-    split = {"to_level": {"province": 0, "commune": 0}} if level == "central" else \
-        {"by_origin": {f: 0 for f in FROM_LEVELS}}
+    split = (
+        {"to_level": {"province": 0, "commune": 0}}
+        if level == "central"
+        else {"by_origin": {f: 0 for f in FROM_LEVELS}}
+    )
     return {"count": 0, "by_mechanism": {m: 0 for m in MECHANISMS}, **split}
 
 
@@ -59,16 +62,28 @@ async def matrix(conn: AsyncConnection, as_of: date, reform_day: date) -> dict:
         for lvl in levels:
             _add(cells[(r["sector"], lvl)], r)
             _add(totals[lvl], r)
-    rows_out = [{"sector": s, "cells": {lvl: cells[(s, lvl)] for lvl in MATRIX_LEVELS}} for s in SECTORS
-                if any(cells[(s, lvl)]["count"] for lvl in MATRIX_LEVELS)]
-    return {"as_of": as_of, "levels": list(MATRIX_LEVELS), "mechanisms": list(MECHANISMS),
-            "origins": list(FROM_LEVELS), "rows": rows_out, "totals": totals,
-            "powers_in_force": totals["province"]["count"] + totals["commune"]["count"],
-            "definition": ("powers in force on the day (status in_force); "
-                           "central counts the powers in force that moved down from the ministries "
-                           "(they are also counted at the level that holds them)"),
-            "notes": [] if as_of >= reform_day else [
-                f"the catalogue describes the two-tier system: nothing is in force before {reform_day.isoformat()}"]}
+    rows_out = [
+        {"sector": s, "cells": {lvl: cells[(s, lvl)] for lvl in MATRIX_LEVELS}}
+        for s in SECTORS
+        if any(cells[(s, lvl)]["count"] for lvl in MATRIX_LEVELS)
+    ]
+    return {
+        "as_of": as_of,
+        "levels": list(MATRIX_LEVELS),
+        "mechanisms": list(MECHANISMS),
+        "origins": list(FROM_LEVELS),
+        "rows": rows_out,
+        "totals": totals,
+        "powers_in_force": totals["province"]["count"] + totals["commune"]["count"],
+        "definition": (
+            "powers in force on the day (status in_force); "
+            "central counts the powers in force that moved down from the ministries "
+            "(they are also counted at the level that holds them)"
+        ),
+        "notes": []
+        if as_of >= reform_day
+        else [f"the catalogue describes the two-tier system: nothing is in force before {reform_day.isoformat()}"],
+    }
 
 
 CELL_SQL = f"""
@@ -83,19 +98,30 @@ WHERE p.valid @> %(d)s::date AND (%(sector)s::text IS NULL OR p.sector = %(secto
 ORDER BY p.sector, p.holder_level, p.id"""
 
 
-async def cell_powers(conn: AsyncConnection, as_of: date, *, sector=None, level=None, mechanism=None,
-                      origin=None) -> dict:
+async def cell_powers(
+    conn: AsyncConnection, as_of: date, *, sector=None, level=None, mechanism=None, origin=None
+) -> dict:
     """The powers behind a matrix cell (or any slice of it), each with instrument, article and sources."""
     check_choice("sector", sector)
     check_choice("mechanism", mechanism)
     check_choice("from_level", origin)
     if level is not None and level not in MATRIX_LEVELS:
-        raise InvalidInput(f"level must be one of {', '.join(MATRIX_LEVELS)}; got {level!r}", parameter="level",
-                           allowed=list(MATRIX_LEVELS))
-    rows = await (await conn.execute(CELL_SQL, {"d": as_of, "sector": sector, "level": level,
-                                                "mechanism": mechanism, "origin": origin})).fetchall()
-    return {"as_of": as_of, "filters": {"sector": sector, "level": level, "mechanism": mechanism, "origin": origin},
-            "total": len(rows), "results": [dict(powers.power_json(r), holders=r["holders"]) for r in rows]}
+        raise InvalidInput(
+            f"level must be one of {', '.join(MATRIX_LEVELS)}; got {level!r}",
+            parameter="level",
+            allowed=list(MATRIX_LEVELS),
+        )
+    rows = await (
+        await conn.execute(
+            CELL_SQL, {"d": as_of, "sector": sector, "level": level, "mechanism": mechanism, "origin": origin}
+        )
+    ).fetchall()
+    return {
+        "as_of": as_of,
+        "filters": {"sector": sector, "level": level, "mechanism": mechanism, "origin": origin},
+        "total": len(rows),
+        "results": [dict(powers.power_json(r), holders=r["holders"]) for r in rows],
+    }
 
 
 # The series only changes on a day a power starts or ends.
@@ -118,20 +144,30 @@ async def series(conn: AsyncConnection, start: date, end: date) -> dict:
     if (end - start).days > MAX_SPAN_DAYS:
         raise InvalidInput(f"the series covers at most {MAX_SPAN_DAYS} days; narrow from/to", parameter="to")
     days = [r["d"] for r in await (await conn.execute(POINTS_SQL, {"start": start, "end": end})).fetchall()]
-    counts: dict[date, dict] = {d: {} for d in days}   # no row on a day: nothing in force
+    counts: dict[date, dict] = {d: {} for d in days}  # no row on a day: nothing in force
     for r in await (await conn.execute(SERIES_SQL, {"days": days})).fetchall():
         c = counts[r["d"]]
         _bump(c, r["holder_level"], r["n"])
         _bump(c, f"{r['holder_level']}:{r['mechanism']}", r["n"])
-    if days[-1] != end:   # close the last step at the end of the window
+    if days[-1] != end:  # close the last step at the end of the window
         counts[end] = counts[days[-1]]
         days.append(end)
-    points = [{"date": d, "province": c.get("province", 0), "commune": c.get("commune", 0),
-               "total": c.get("province", 0) + c.get("commune", 0),
-               "by_mechanism": {lvl: {m: c.get(f"{lvl}:{m}", 0) for m in MECHANISMS} for lvl in ("province", "commune")}}
-              for d, c in ((d, counts[d]) for d in days)]
-    return {"from": start, "to": end, "points": points,
-            "definition": "powers in force per holder level; the count holds from each point to the next"}
+    points = [
+        {
+            "date": d,
+            "province": c.get("province", 0),
+            "commune": c.get("commune", 0),
+            "total": c.get("province", 0) + c.get("commune", 0),
+            "by_mechanism": {lvl: {m: c.get(f"{lvl}:{m}", 0) for m in MECHANISMS} for lvl in ("province", "commune")},
+        }
+        for d, c in ((d, counts[d]) for d in days)
+    ]
+    return {
+        "from": start,
+        "to": end,
+        "points": points,
+        "definition": "powers in force per holder level; the count holds from each point to the next",
+    }
 
 
 DETAILS_SQL = f"""
@@ -143,8 +179,14 @@ async def lapsing(conn: AsyncConnection, as_of: date) -> dict:
     sources) for the dashboard's table."""
     soon = await power_events.ending_soon(conn, as_of)
     rows = await (await conn.execute(DETAILS_SQL, {"ids": [p["id"] for p in soon["powers"]], "d": as_of})).fetchall()
-    return {"as_of": as_of, "days": soon["within_days"], "through": soon["through"], "total": soon["count"],
-            "by_first_day_out": soon["by_first_day_out"], "results": [powers.power_json(r) for r in rows]}
+    return {
+        "as_of": as_of,
+        "days": soon["within_days"],
+        "through": soon["through"],
+        "total": soon["count"],
+        "by_first_day_out": soon["by_first_day_out"],
+        "results": [powers.power_json(r) for r in rows],
+    }
 
 
 # What each unit holds of a sector (or of one power) on a day: own powers, those inherited through
@@ -186,25 +228,41 @@ async def map_counts(conn: AsyncConnection, as_of: date, *, level: str = "commun
     the power chosen, as rows of `columns` (units holding none are left out; `units` says how many there are)."""
     check_choice("sector", sector)
     if level not in ("province", "commune"):
-        raise InvalidInput(f"level must be province or commune; got {level!r}", parameter="level",
-                           allowed=["province", "commune"])
+        raise InvalidInput(
+            f"level must be province or commune; got {level!r}", parameter="level", allowed=["province", "commune"]
+        )
     if power is not None:
-        await powers.get_power(conn, power, as_of)   # 422/404 for a bad or unknown id
+        await powers.get_power(conn, power, as_of)  # 422/404 for a bad or unknown id
         if sector is not None:
             raise InvalidInput("give a sector or a power, not both", parameter="power")
     args = {"d": as_of, "level": level, "sector": sector, "power": power}
     rows = await (await conn.execute(MAP_SQL, args)).fetchall()
     units = (await (await conn.execute(UNITS_COUNT_SQL, args)).fetchone())["n"]
     columns = ["code", "full_name", "province_code", "own", "inherited", "special", "redelegated"]
-    return {"as_of": as_of, "level": level, "sector": sector, "power": power, "units": units,
-            "holding": len(rows), "max": max((r["own"] + r["inherited"] for r in rows), default=0),
-            "columns": columns, "rows": [[r[c] for c in columns] for r in rows],
-            "special_regimes": await special_regimes(conn, as_of)}
+    return {
+        "as_of": as_of,
+        "level": level,
+        "sector": sector,
+        "power": power,
+        "units": units,
+        "holding": len(rows),
+        "max": max((r["own"] + r["inherited"] for r in rows), default=0),
+        "columns": columns,
+        "rows": [[r[c] for c in columns] for r in rows],
+        "special_regimes": await special_regimes(conn, as_of),
+    }
 
 
 async def special_regimes(conn: AsyncConnection, as_of: date) -> list[dict]:
     """Provinces with their own law or National Assembly resolutions, and how many of those powers are in
     force on as_of."""
     rows = await (await conn.execute(REGIMES_SQL, {"d": as_of})).fetchall()
-    return [{"province": r["code"].strip(), "full_name": r["full_name"], "instruments": r["instruments"],
-             "powers": r["powers"]} for r in rows]
+    return [
+        {
+            "province": r["code"].strip(),
+            "full_name": r["full_name"],
+            "instruments": r["instruments"],
+            "powers": r["powers"],
+        }
+        for r in rows
+    ]

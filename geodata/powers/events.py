@@ -1,6 +1,7 @@
 """Powers in time: the days powers start, end or move (/v1/powers/events), what ends within the next 90
 days of a date, an instrument's relations (its "lược đồ"), and the coverage block that says how complete
 the catalogue is, so that no total is read as complete when it is not. Every figure comes from SQL."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -27,7 +28,8 @@ WITH ev AS (
               WHEN p.end_kind = 'sunset' THEN 'sunset: in force until ' || to_char(upper(p.valid) - 1, 'DD/MM/YYYY')
               ELSE 'the row''s own last day, ' || to_char(upper(p.valid) - 1, 'DD/MM/YYYY') END
   FROM geo.powers p WHERE upper(p.valid) IS NOT NULL)
-SELECT ev.day, ev.kind, ev.id AS power_id, ev.by_article AS article, b.id AS instrument_id, b.number AS instrument_number,
+SELECT ev.day, ev.kind, ev.id AS power_id, ev.by_article AS article, b.id AS instrument_id, b.number AS
+    instrument_number,
        p.instrument_id AS power_instrument, p.holder_level, p.applies_to, p.sector, p.summary_en, p.replaced_by,
        p.confidence
 FROM ev JOIN geo.powers p ON p.id = ev.id JOIN geo.instruments b ON b.id = ev.by_id
@@ -56,17 +58,32 @@ async def events(conn: AsyncConnection, start: date, end: date) -> dict:
         d = days.setdefault(r["day"], {"date": r["day"], "starts": 0, "ends": 0, "moves": 0, "instruments": {}})
         d[r["kind"]] += 1
         key = (r["instrument_id"], r["kind"])
-        d["instruments"].setdefault(key, {"instrument": r["instrument_id"], "number": r["instrument_number"],
-                                          "kind": r["kind"], "count": 0})["count"] += 1
-        out.append({"date": r["day"], "kind": r["kind"], "power": r["power_id"],
-                    "instrument": {"id": r["instrument_id"], "number": r["instrument_number"]},
-                    "article": r["article"], "power_instrument": r["power_instrument"],
-                    "holder_level": r["holder_level"], "applies_to": _split(r["applies_to"]), "sector": r["sector"],
-                    "summary_en": r["summary_en"], "replaced_by": _split(r["replaced_by"]),
-                    "confidence": r["confidence"]})
-    return {"from": start, "to": end, "total": len(out),
-            "days": [dict(d, instruments=list(d["instruments"].values())) for d in days.values()],
-            "events": out}
+        d["instruments"].setdefault(
+            key, {"instrument": r["instrument_id"], "number": r["instrument_number"], "kind": r["kind"], "count": 0}
+        )["count"] += 1
+        out.append(
+            {
+                "date": r["day"],
+                "kind": r["kind"],
+                "power": r["power_id"],
+                "instrument": {"id": r["instrument_id"], "number": r["instrument_number"]},
+                "article": r["article"],
+                "power_instrument": r["power_instrument"],
+                "holder_level": r["holder_level"],
+                "applies_to": _split(r["applies_to"]),
+                "sector": r["sector"],
+                "summary_en": r["summary_en"],
+                "replaced_by": _split(r["replaced_by"]),
+                "confidence": r["confidence"],
+            }
+        )
+    return {
+        "from": start,
+        "to": end,
+        "total": len(out),
+        "days": [dict(d, instruments=list(d["instruments"].values())) for d in days.values()],
+        "events": out,
+    }
 
 
 ENDING_SQL = """
@@ -85,11 +102,22 @@ async def ending_soon(conn: AsyncConnection, as_of: date, unit_id: int | None = 
     by_day: dict[date, int] = {}
     for r in rows:
         by_day[r["ends_on"]] = by_day.get(r["ends_on"], 0) + 1
-    return {"within_days": ENDING_SOON_DAYS, "through": until - timedelta(days=1), "count": len(rows),
-            "by_first_day_out": [{"date": d, "count": n} for d, n in by_day.items()],
-            "powers": [{"id": r["id"], "valid_to": last_day(r["ends_on"]), "end_kind": r["end_kind"],
-                        "by": r["ended_by_article"] if r["end_kind"] == "ended_by" else r["number"],
-                        "replaced_by": _split(r["replaced_by"])} for r in rows]}
+    return {
+        "within_days": ENDING_SOON_DAYS,
+        "through": until - timedelta(days=1),
+        "count": len(rows),
+        "by_first_day_out": [{"date": d, "count": n} for d, n in by_day.items()],
+        "powers": [
+            {
+                "id": r["id"],
+                "valid_to": last_day(r["ends_on"]),
+                "end_kind": r["end_kind"],
+                "by": r["ended_by_article"] if r["end_kind"] == "ended_by" else r["number"],
+                "replaced_by": _split(r["replaced_by"]),
+            }
+            for r in rows
+        ],
+    }
 
 
 RELATIONS_SQL = """
@@ -106,10 +134,21 @@ ORDER BY on_date NULLS LAST, direction, other_id"""
 async def relations(conn: AsyncConnection, id_: str) -> list[dict]:
     """What this instrument does to others ('out': it amends/repeals/... other) and what others do to it ('in')."""
     rows = await (await conn.execute(RELATIONS_SQL, {"id": id_})).fetchall()
-    return [{"direction": r["direction"], "relation": r["relation"],
-             "other": {"id": r["other_id"], "number": r["other_number"]}, "target_article": r["target_article"],
-             "on_date": r["on_date"], "until": r["until"], "article": r["article"], "source_url": r["source_url"],
-             "confidence": r["confidence"], "notes": r["notes"]} for r in rows]
+    return [
+        {
+            "direction": r["direction"],
+            "relation": r["relation"],
+            "other": {"id": r["other_id"], "number": r["other_number"]},
+            "target_article": r["target_article"],
+            "on_date": r["on_date"],
+            "until": r["until"],
+            "article": r["article"],
+            "source_url": r["source_url"],
+            "confidence": r["confidence"],
+            "notes": r["notes"],
+        }
+        for r in rows
+    ]
 
 
 COVERAGE_SQL = """
@@ -126,7 +165,8 @@ SELECT
     AS instruments_with_rows,
   (SELECT max(greatest(signed, effective)) FROM geo.instruments) AS newest,
   (SELECT string_agg(number, ', ' ORDER BY number) FROM geo.instruments
-    WHERE greatest(signed, effective) = (SELECT max(greatest(signed, effective)) FROM geo.instruments)) AS newest_numbers,
+    WHERE greatest(signed, effective) = (SELECT max(greatest(signed, effective)) FROM geo.instruments)) AS
+        newest_numbers,
   (SELECT array_agg(DISTINCT scope ORDER BY scope) FROM geo.instruments WHERE kind = 'quyet_dinh'
      AND EXISTS (SELECT 1 FROM geo.powers p WHERE p.instrument_id = geo.instruments.id AND p.holder_level = 'commune'))
     AS redelegating_provinces"""
@@ -147,18 +187,32 @@ async def coverage(conn: AsyncConnection, as_of: date) -> dict:
     return {
         "as_of": as_of,
         "decrees_june_2025": {
-            "count": len(june), "with_rows": len(with_rows), "without_rows": len(june) - len(with_rows),
+            "count": len(june),
+            "with_rows": len(with_rows),
+            "without_rows": len(june) - len(with_rows),
             "with_rows_in_force": sum(1 for r in june if r["in_force"]),
-            "without": [{"id": r["id"], "number": r["number"], "reason": r["no_powers_reason"]}
-                        for r in june if not r["rows"]]},
-        "powers": {"rows": c["rows"], "by_confidence": c["by_confidence"] or {},
-                   "by_status": {"in_force": c["in_force"], "not_yet": c["not_yet"], "ended": c["ended"]},
-                   "verified_by_project": c["verified"], "taken_from_research": c["rows"] - c["verified"]},
-        "instruments": {"count": c["instruments"], "with_rows": c["instruments_with_rows"],
-                        "newest_date": c["newest"], "newest": c["newest_numbers"]},
+            "without": [
+                {"id": r["id"], "number": r["number"], "reason": r["no_powers_reason"]} for r in june if not r["rows"]
+            ],
+        },
+        "powers": {
+            "rows": c["rows"],
+            "by_confidence": c["by_confidence"] or {},
+            "by_status": {"in_force": c["in_force"], "not_yet": c["not_yet"], "ended": c["ended"]},
+            "verified_by_project": c["verified"],
+            "taken_from_research": c["rows"] - c["verified"],
+        },
+        "instruments": {
+            "count": c["instruments"],
+            "with_rows": c["instruments_with_rows"],
+            "newest_date": c["newest"],
+            "newest": c["newest_numbers"],
+        },
         "provinces_with_redelegation_decisions": c["redelegating_provinces"] or [],
         "complete": False,
-        "note": ("the catalogue is partial: it records the powers read in the texts listed, not every power of every "
-                 "instrument; decrees without rows say why; confidence: high = read in the full legal text, "
-                 "medium = a secondary source quoting it, low = inferred"),
+        "note": (
+            "the catalogue is partial: it records the powers read in the texts listed, not every power of every "
+            "instrument; decrees without rows say why; confidence: high = read in the full legal text, "
+            "medium = a secondary source quoting it, low = inferred"
+        ),
     }

@@ -3,6 +3,7 @@ band and the area band of geodata.units.stats.BANDS, the spread (quartiles, min,
 (Tukey's fences within the province), with the figures the data flags marked rather than hidden.
 
 Every figure comes from SQL; a flagged figure is counted nowhere but in `flagged`, and listed."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,7 +31,9 @@ f AS (  -- Tukey's fences: 1.5 interquartile ranges beyond the quartiles
          aq[1] - 1.5 * (aq[3] - aq[1]) AS alo, aq[3] + 1.5 * (aq[3] - aq[1]) AS ahi
   FROM q)"""
 
-PROVINCES_SQL = COMMUNES_CTE + """
+PROVINCES_SQL = (
+    COMMUNES_CTE
+    + """
 SELECT p.code, p.full_name, count(c.code) AS communes,
        count(c.pop) AS pop_known, count(c.area) AS area_known,
        count(*) FILTER (WHERE c.pop BETWEEN %(plo)s AND %(phi)s) AS pop_in_band,
@@ -44,13 +47,17 @@ SELECT p.code, p.full_name, count(c.code) AS communes,
 FROM geo.units p JOIN c ON c.province_code = p.code JOIN f ON f.province_code = p.code
 WHERE p.valid @> %(d)s::date AND p.level = 'province'
 GROUP BY p.code, p.full_name, f.pq, f.aq ORDER BY p.code"""
+)
 
-OUTLIERS_SQL = COMMUNES_CTE + """
+OUTLIERS_SQL = (
+    COMMUNES_CTE
+    + """
 SELECT c.code, c.full_name, c.type, c.province_code, c.pop, c.area, c.pop_flagged, c.area_flagged, c.flags,
        (c.pop < f.plo OR c.pop > f.phi) AS pop_outlier, (c.area < f.alo OR c.area > f.ahi) AS area_outlier
 FROM c JOIN f ON f.province_code = c.province_code
 WHERE c.pop < f.plo OR c.pop > f.phi OR c.area < f.alo OR c.area > f.ahi OR c.pop_flagged OR c.area_flagged
 ORDER BY c.province_code, c.code"""
+)
 
 RAW_SQL = "SELECT population, area_km2::float8 AS area FROM geo.units WHERE code = %(code)s AND valid @> %(d)s::date"
 
@@ -69,30 +76,58 @@ async def scale(conn: AsyncConnection, as_of: date) -> dict:
     args = {"d": as_of, "plo": plo, "phi": phi, "alo": alo, "ahi": ahi}
     rows = await (await conn.execute(PROVINCES_SQL, args)).fetchall()
     out_rows = await (await conn.execute(OUTLIERS_SQL, args)).fetchall()
-    provinces = [{
-        "code": r["code"], "full_name": r["full_name"], "communes": r["communes"],
-        "population": {"known": r["pop_known"], "in_band": r["pop_in_band"],
-                       **_spread(r["pq"], r["pop_min"], r["pop_max"])},
-        "area_km2": {"known": r["area_known"], "in_band": r["area_in_band"],
-                     **_spread(r["aq"], r["area_min"], r["area_max"])},
-        "both": {"known": r["both_known"], "in_band": r["both_in_band"]},
-        "outliers": r["outliers"], "flagged": r["flagged"]} for r in rows]
+    provinces = [
+        {
+            "code": r["code"],
+            "full_name": r["full_name"],
+            "communes": r["communes"],
+            "population": {
+                "known": r["pop_known"],
+                "in_band": r["pop_in_band"],
+                **_spread(r["pq"], r["pop_min"], r["pop_max"]),
+            },
+            "area_km2": {
+                "known": r["area_known"],
+                "in_band": r["area_in_band"],
+                **_spread(r["aq"], r["area_min"], r["area_max"]),
+            },
+            "both": {"known": r["both_known"], "in_band": r["both_in_band"]},
+            "outliers": r["outliers"],
+            "flagged": r["flagged"],
+        }
+        for r in rows
+    ]
     outliers = []
     for r in out_rows:
         raw = None
-        if r["pop_flagged"] or r["area_flagged"]:   # show the flagged value itself, marked, with the reason
+        if r["pop_flagged"] or r["area_flagged"]:  # show the flagged value itself, marked, with the reason
             raw = await (await conn.execute(RAW_SQL, {"code": r["code"], "d": as_of})).fetchone()
-        outliers.append({
-            "code": r["code"], "full_name": r["full_name"], "type": r["type"], "province": r["province_code"],
-            "population": raw["population"] if raw and r["pop_flagged"] else _r(r["pop"], 0),
-            "area_km2": raw["area"] if raw and r["area_flagged"] else _r(r["area"], 2),
-            "population_outlier": bool(r["pop_outlier"]), "area_outlier": bool(r["area_outlier"]),
-            "flags": {k: v for k, v in (r["flags"] or {}).items() if k in ("population", "area_km2")}})
+        outliers.append(
+            {
+                "code": r["code"],
+                "full_name": r["full_name"],
+                "type": r["type"],
+                "province": r["province_code"],
+                "population": raw["population"] if raw and r["pop_flagged"] else _r(r["pop"], 0),
+                "area_km2": raw["area"] if raw and r["area_flagged"] else _r(r["area"], 2),
+                "population_outlier": bool(r["pop_outlier"]),
+                "area_outlier": bool(r["area_outlier"]),
+                "flags": {k: v for k, v in (r["flags"] or {}).items() if k in ("population", "area_km2")},
+            }
+        )
     total = {k: sum(p[k] for p in provinces) for k in ("communes", "outliers", "flagged")}
     for k, sub in (("population", "population"), ("area_km2", "area_km2"), ("both", "both")):
-        total[k] = {"known": sum(p[sub]["known"] for p in provinces),
-                    "in_band": sum(p[sub]["in_band"] for p in provinces)}
-    return {"as_of": as_of, "bands": {"population": [plo, phi], "area_km2": [alo, ahi]}, "band_source": BAND_SOURCE,
-            "outlier_rule": "outside 1.5 interquartile ranges beyond the province's quartiles (Tukey's fences)",
-            "flag_rule": "a figure the data flags is left out of bands, spread and fences, and listed with its reason",
-            "total": total, "provinces": provinces, "outliers": outliers}
+        total[k] = {
+            "known": sum(p[sub]["known"] for p in provinces),
+            "in_band": sum(p[sub]["in_band"] for p in provinces),
+        }
+    return {
+        "as_of": as_of,
+        "bands": {"population": [plo, phi], "area_km2": [alo, ahi]},
+        "band_source": BAND_SOURCE,
+        "outlier_rule": "outside 1.5 interquartile ranges beyond the province's quartiles (Tukey's fences)",
+        "flag_rule": "a figure the data flags is left out of bands, spread and fences, and listed with its reason",
+        "total": total,
+        "provinces": provinces,
+        "outliers": outliers,
+    }

@@ -3,9 +3,11 @@
 A tile is a pure function of (dataset version, layer, period, z, x, y), where the *period* is the
 stretch of days over which neither the units nor the powers they hold change (its first day names
 it). The state of the loaded version (TileState) is kept by the dataset handle (geodata/dataset.py),
-which re-reads it when a reload publishes a new version. So tiles made once are kept on disk under state_dir/tiles (shared by every worker, and by
+which re-reads it when a reload publishes a new version. So tiles made once are kept on disk under
+state_dir/tiles (shared by every worker, and by
 `vngeo tiles build`) and in a small in-memory LRU per worker; the ETag is a hash of the key, so a
 revalidation is answered 304 without reading anything."""
+
 from __future__ import annotations
 
 import bisect
@@ -20,7 +22,7 @@ from psycopg import AsyncConnection
 
 from geodata.units import fields
 
-NO_POWERS = ("{}", "{}")   # unit id -> count arrays when no powers are loaded
+NO_POWERS = ("{}", "{}")  # unit id -> count arrays when no powers are loaded
 # bump when the tile SQL changes what a key produces; the catalogue's fingerprint follows its fields
 TILE_FORMAT = f"mvt-3.{fields.VERSION}"
 
@@ -34,6 +36,7 @@ POWERS_BREAKS = "UNION SELECT lower(valid) FROM geo.unit_powers UNION SELECT upp
 class TileState:
     """What a worker knows about the loaded dataset: its version, the days on which anything a tile
     shows changes, the first day with boundaries, and power counts per period (computed once)."""
+
     version: str = ""
     breaks: list[date] = field(default_factory=list)
     first_geometry_day: date | None = None
@@ -54,10 +57,10 @@ async def read_state(conn: AsyncConnection, version: str) -> TileState:
     """The tile state of `version`, read once per version by the dataset handle (geodata/dataset.py)."""
     has_powers = (await (await conn.execute("SELECT to_regclass('geo.unit_powers') IS NOT NULL AS p")).fetchone())["p"]
     rows = await (await conn.execute(BREAKS_SQL.format(powers=POWERS_BREAKS if has_powers else ""))).fetchall()
-    first = await (await conn.execute(
-        "SELECT min(lower(valid)) AS d FROM geo.units WHERE geom IS NOT NULL")).fetchone()
-    return TileState(version=version, breaks=[r["b"] for r in rows], first_geometry_day=first["d"],
-                     has_powers=has_powers)
+    first = await (await conn.execute("SELECT min(lower(valid)) AS d FROM geo.units WHERE geom IS NOT NULL")).fetchone()
+    return TileState(
+        version=version, breaks=[r["b"] for r in rows], first_geometry_day=first["d"], has_powers=has_powers
+    )
 
 
 async def power_arrays(st: TileState, conn: AsyncConnection, d: date) -> tuple[str, str]:
@@ -68,8 +71,9 @@ async def power_arrays(st: TileState, conn: AsyncConnection, d: date) -> tuple[s
         return NO_POWERS
     key = st.period(d)
     if key not in st.powers:
-        rows = await (await conn.execute("SELECT unit_id, total, inherited FROM geo.unit_power_counts(%s)",
-                                         (d,))).fetchall()
+        rows = await (
+            await conn.execute("SELECT unit_id, total, inherited FROM geo.unit_power_counts(%s)", (d,))
+        ).fetchall()
         size = max((r["unit_id"] for r in rows), default=0)
         total, inherited = [0] * size, [0] * size
         for r in rows:

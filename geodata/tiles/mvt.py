@@ -4,6 +4,7 @@ Boundaries come pre-simplified per zoom band as a coverage (etl/tiles.py), so a 
 and a snap of few vertices, and neighbours keep one shared edge at every zoom. Every layer's
 tile also carries a `<layer>_labels` point layer (one label point per unit) so that a viewer
 draws one label per unit instead of one per polygon piece."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,7 @@ from geodata.units import fields
 # the band's highest zoom (9784 m / 2^z; 1.6 at z6 to keep z6 tiles small); z7 uses the 250 m
 # shapes too (under one pixel of a 512-pixel tile, 306 m), which keeps its tiles under 500 KB. The
 # last band is the full-resolution cleaned coverage.
-BANDS: tuple[tuple[int, int, float], ...] = (
-    (0, 4, 600.0), (5, 7, 250.0), (8, 8, 40.0), (9, 10, 10.0), (11, 24, 0.0))
+BANDS: tuple[tuple[int, int, float], ...] = ((0, 4, 600.0), (5, 7, 250.0), (8, 8, 40.0), (9, 10, 10.0), (11, 24, 0.0))
 EXTENT = 4096
 # Up to LOW_ZOOM a tile has half the grid (2048: still 4 units per pixel of a 512-pixel tile): the
 # country's 3,321 communes fit in a few tiles there, and the finer grid made them over 500 KB.
@@ -36,8 +36,10 @@ def min_area(layer_name: str, extent: int) -> float:
     a province, or anything, needs only a non-zero area (the MVT spec forbids zero-area rings that
     snapping to the grid makes)."""
     return (extent / 512) ** 2 if layer_name == "communes" else 0.5
-BUFFER = 64          # tile units around the tile, so strokes do not stop at tile edges
-MAX_ZOOM = 22        # tiles exist to here; TileJSON advertises MAX_NATIVE_ZOOM (clients overzoom)
+
+
+BUFFER = 64  # tile units around the tile, so strokes do not stop at tile edges
+MAX_ZOOM = 22  # tiles exist to here; TileJSON advertises MAX_NATIVE_ZOOM (clients overzoom)
 MAX_NATIVE_ZOOM = 14
 WORLD = 20037508.342789244
 
@@ -48,12 +50,12 @@ def band_for_zoom(z: int) -> int:
 
 @dataclass(frozen=True)
 class Layer:
-    name: str            # the layer's id (geodata/units/fields.py LAYER_TABLE)
-    kind: str            # polygons | points | lines
+    name: str  # the layer's id (geodata/units/fields.py LAYER_TABLE)
+    kind: str  # polygons | points | lines
     description: str
-    output: str          # the catalogue output whose fields the tile carries
-    dated_geometry: bool = True   # polygons exist only from the reform on
-    label_min: int = 0            # first zoom with the <layer>_labels points
+    output: str  # the catalogue output whose fields the tile carries
+    dated_geometry: bool = True  # polygons exist only from the reform on
+    label_min: int = 0  # first zoom with the <layer>_labels points
 
     @property
     def fields(self) -> dict[str, str]:
@@ -61,15 +63,29 @@ class Layer:
         return fields.tilejson_fields(self.output)
 
 
-LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
-    Layer("provinces", "polygons", "Provinces and centrally governed cities", fields.TILES),
-    Layer("communes", "polygons", "Communes, wards and special zones (xã, phường, đặc khu)", fields.TILES,
-          label_min=8),
-    Layer("old_communes", "points", "Pre-2025 communes: centres and default successor", fields.OLD_TILES,
-          dated_geometry=False),
-    Layer("lineage", "lines", "Lines from each old commune centre to the new units it went to",
-          fields.LINEAGE_TILES, dated_geometry=False),
-)}
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer("provinces", "polygons", "Provinces and centrally governed cities", fields.TILES),
+        Layer(
+            "communes", "polygons", "Communes, wards and special zones (xã, phường, đặc khu)", fields.TILES, label_min=8
+        ),
+        Layer(
+            "old_communes",
+            "points",
+            "Pre-2025 communes: centres and default successor",
+            fields.OLD_TILES,
+            dated_geometry=False,
+        ),
+        Layer(
+            "lineage",
+            "lines",
+            "Lines from each old commune centre to the new units it went to",
+            fields.LINEAGE_TILES,
+            dated_geometry=False,
+        ),
+    )
+}
 assert tuple(LAYERS) == fields.LAYER_IDS, "the tile layers are the layers of geodata/units/fields.py"
 
 
@@ -86,8 +102,10 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise NotFound(f"zoom {z} is outside 0-{MAX_ZOOM}", parameter="z")
     n = 1 << z
     if not (0 <= x < n and 0 <= y < n):
-        raise NotFound(f"tile {x}/{y} does not exist at zoom {z} (x and y run from 0 to {n - 1})",
-                       parameter="x" if not 0 <= x < n else "y")
+        raise NotFound(
+            f"tile {x}/{y} does not exist at zoom {z} (x and y run from 0 to {n - 1})",
+            parameter="x" if not 0 <= x < n else "y",
+        )
 
 
 # Units: the band's shapes in and around the tile, joined to the versions valid on the day; the
@@ -159,17 +177,32 @@ def _params(layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[str, st
     extent = extent_for_zoom(z)
     margin = (2 * WORLD / (1 << z)) * BUFFER / EXTENT
     level = {"provinces": "province", "communes": "commune"}.get(layer.name)
-    return {"z": z, "x": x, "y": y, "d": d, "band": band_for_zoom(z), "level": level, "layer": layer.name,
-            "labels": f"{layer.name}_labels", "label_min": layer.label_min, "extent": extent, "buffer": BUFFER * extent // EXTENT, "margin": margin,
-            "k": extent / (2 * WORLD / (1 << z)), "ptot": powers[0], "pinh": powers[1],
-            "min_area": min_area(layer.name, extent)}
+    return {
+        "z": z,
+        "x": x,
+        "y": y,
+        "d": d,
+        "band": band_for_zoom(z),
+        "level": level,
+        "layer": layer.name,
+        "labels": f"{layer.name}_labels",
+        "label_min": layer.label_min,
+        "extent": extent,
+        "buffer": BUFFER * extent // EXTENT,
+        "margin": margin,
+        "k": extent / (2 * WORLD / (1 << z)),
+        "ptot": powers[0],
+        "pinh": powers[1],
+        "min_area": min_area(layer.name, extent),
+    }
 
 
 SQL_BY_KIND = {"polygons": UNITS_SQL, "points": LEGACY_SQL, "lines": LINEAGE_SQL}
 
 
-async def render(conn: AsyncConnection, layer: Layer, z: int, x: int, y: int, d: date,
-                 powers: tuple[str, str] = ("{}", "{}")) -> bytes:
+async def render(
+    conn: AsyncConnection, layer: Layer, z: int, x: int, y: int, d: date, powers: tuple[str, str] = ("{}", "{}")
+) -> bytes:
     """One tile as MVT bytes (b'' when it has no features)."""
     row = await (await conn.execute(SQL_BY_KIND[layer.kind], _params(layer, z, x, y, d, powers))).fetchone()
     tile = row["tile"] if isinstance(row, dict) else row[0]

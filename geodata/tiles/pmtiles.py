@@ -4,6 +4,7 @@ any static host (HTTP range requests) can serve without this service.
 Tiles are made by the same SQL as the service and go through the same disk cache (so a build
 also warms the service, and a second build is a copy). Only the children of non-empty tiles are
 visited, so the sea around the country costs nothing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,15 +16,13 @@ from pathlib import Path
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
 
-from geodata.tiles import cache as tilecache
-
-from geodata.tiles import tilejson
-
-from geodata.tiles import mvt as tiles
 from geodata.dataset import Dataset
 from geodata.settings import Settings
+from geodata.tiles import cache as tilecache
+from geodata.tiles import mvt as tiles
+from geodata.tiles import tilejson
 
-CONCURRENCY = 2   # PostGIS does the work: one query per core
+CONCURRENCY = 2  # PostGIS does the work: one query per core
 
 
 async def _render_all(pool, st, cache, layer, d: date, max_zoom: int, progress) -> list[tuple[int, tuple]]:
@@ -52,14 +51,22 @@ async def _render_all(pool, st, cache, layer, d: date, max_zoom: int, progress) 
 
 def _header(bbox: list[float]) -> dict:
     w, s, e, n = bbox
-    return {"tile_type": TileType.MVT, "tile_compression": Compression.GZIP,
-            "min_lon_e7": int(w * 1e7), "min_lat_e7": int(s * 1e7), "max_lon_e7": int(e * 1e7),
-            "max_lat_e7": int(n * 1e7), "center_zoom": 5, "center_lon_e7": int((w + e) / 2 * 1e7),
-            "center_lat_e7": int((s + n) / 2 * 1e7)}
+    return {
+        "tile_type": TileType.MVT,
+        "tile_compression": Compression.GZIP,
+        "min_lon_e7": int(w * 1e7),
+        "min_lat_e7": int(s * 1e7),
+        "max_lon_e7": int(e * 1e7),
+        "max_lat_e7": int(n * 1e7),
+        "center_zoom": 5,
+        "center_lon_e7": int((w + e) / 2 * 1e7),
+        "center_lat_e7": int((s + n) / 2 * 1e7),
+    }
 
 
-async def build(settings: Settings, url: str, layer_name: str, d: date, out: Path, max_zoom: int = 14,
-                progress=print) -> dict:
+async def build(
+    settings: Settings, url: str, layer_name: str, d: date, out: Path, max_zoom: int = 14, progress=print
+) -> dict:
     layer = tiles.get_layer(layer_name)
     t0 = time.monotonic()
     data = Dataset(settings, url)
@@ -78,7 +85,7 @@ async def build(settings: Settings, url: str, layer_name: str, d: date, out: Pat
     size = 0
     with tmp.open("wb") as f:
         writer = Writer(f)
-        for tile_id, key in sorted(found):   # ascending tile id: a clustered archive
+        for tile_id, key in sorted(found):  # ascending tile id: a clustered archive
             data = gzip.compress(cache.get(key), mtime=0)
             size += len(data)
             writer.write_tile(tile_id, data)
@@ -86,9 +93,16 @@ async def build(settings: Settings, url: str, layer_name: str, d: date, out: Pat
         meta = {k: v for k, v in meta.items() if k not in ("tiles", "tilejson", "scheme")}
         writer.finalize(_header(bbox), meta)
     tmp.replace(out)
-    return {"layer": layer.name, "as_of": d.isoformat(), "tiles": len(found), "max_zoom": max_zoom,
-            "bytes": out.stat().st_size, "tile_bytes_gzip": size, "seconds": round(time.monotonic() - t0, 1),
-            "path": str(out)}
+    return {
+        "layer": layer.name,
+        "as_of": d.isoformat(),
+        "tiles": len(found),
+        "max_zoom": max_zoom,
+        "bytes": out.stat().st_size,
+        "tile_bytes_gzip": size,
+        "seconds": round(time.monotonic() - t0, 1),
+        "path": str(out),
+    }
 
 
 def default_path(settings: Settings, layer: str, d: date) -> Path:

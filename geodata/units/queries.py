@@ -1,4 +1,5 @@
 """Units and generations: the queries behind /v1/units and /v1/meta."""
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ FROM geo.units WHERE code = %(code)s ORDER BY lower(valid) NULLS FIRST"""
 
 def check_code(code: str) -> str:
     if not CODE_RE.match(code):
-        raise InvalidInput(f"unit code must be 2 digits (province), 3 (pre-reform district) or 5 (commune), "
-                           f"got {code!r}", parameter="code")
+        raise InvalidInput(
+            f"unit code must be 2 digits (province), 3 (pre-reform district) or 5 (commune), got {code!r}",
+            parameter="code",
+        )
     return code
 
 
@@ -43,8 +46,13 @@ def unit_json(r: dict) -> dict:
     """The stable JSON shape of one unit version."""
     parent = None
     if r.get("p_code"):
-        parent = {"code": r["p_code"], "name": r["p_name"], "full_name": r["p_full_name"],
-                  "type": r["p_type"], "level": r["p_level"]}
+        parent = {
+            "code": r["p_code"],
+            "name": r["p_name"],
+            "full_name": r["p_full_name"],
+            "type": r["p_type"],
+            "level": r["p_level"],
+        }
     out = {name: r[name] for name in fields.names(fields.UNITS)}
     out["parent"] = parent
     return out
@@ -65,10 +73,19 @@ async def get_unit(conn: AsyncConnection, code: str, as_of: date) -> dict:
     if not versions:
         raise NotFound(f"no unit has code {code}", code=code)
     spans = "; ".join(_span(v) for v in versions)
-    raise NotFound(f"unit {code} was not valid on {as_of.isoformat()}: {spans}", code=code,
-                   versions=[{"full_name": v["full_name"], "valid_from": v["valid_from"],
-                              "valid_to": last_day(v["valid_until"]), "generation": v["generation_from"]}
-                             for v in versions])
+    raise NotFound(
+        f"unit {code} was not valid on {as_of.isoformat()}: {spans}",
+        code=code,
+        versions=[
+            {
+                "full_name": v["full_name"],
+                "valid_from": v["valid_from"],
+                "valid_to": last_day(v["valid_until"]),
+                "generation": v["generation_from"],
+            }
+            for v in versions
+        ],
+    )
 
 
 GENERATIONS_SQL = """
@@ -85,8 +102,9 @@ async def generations(conn: AsyncConnection) -> list[dict]:
 
 
 async def dataset(conn: AsyncConnection) -> dict | None:
-    return await (await conn.execute(
-        "SELECT version, loaded_at, load_seconds::float8 AS load_seconds FROM geo.dataset")).fetchone()
+    return await (
+        await conn.execute("SELECT version, loaded_at, load_seconds::float8 AS load_seconds FROM geo.dataset")
+    ).fetchone()
 
 
 async def quality_report(conn: AsyncConnection) -> dict:
@@ -104,8 +122,8 @@ SIMPLIFIED_BAND = band_for_zoom(8)
 GEOMETRY_SQL = {
     "none": "NULL",
     "simplified": "coalesce((SELECT ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(s.geom, 100), 4326), 5) "
-                  f"FROM geo.unit_shapes s WHERE s.unit_id = u.id AND s.zband = {SIMPLIFIED_BAND}), "
-                  "ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, 0.001), 5))",
+    f"FROM geo.unit_shapes s WHERE s.unit_id = u.id AND s.zband = {SIMPLIFIED_BAND}), "
+    "ST_AsGeoJSON(ST_SimplifyPreserveTopology(u.geom, 0.001), 5))",
     "full": "ST_AsGeoJSON(u.geom, 6)",
 }
 
@@ -122,25 +140,39 @@ ORDER BY CASE u.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, 
 LIMIT %(limit)s OFFSET %(offset)s"""
 
 
-async def list_units(conn: AsyncConnection, as_of: date, *, level: str | None = None, type_: str | None = None,
-                     province: str | None = None, limit: int = 100, offset: int = 0,
-                     geometry: str = "none") -> tuple[int, list[dict]]:
+async def list_units(
+    conn: AsyncConnection,
+    as_of: date,
+    *,
+    level: str | None = None,
+    type_: str | None = None,
+    province: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    geometry: str = "none",
+) -> tuple[int, list[dict]]:
     """Units valid on a date, in a stable order (level, code); the total ignores limit/offset."""
     if province is not None and not re.fullmatch(r"\d{2}", province):
         raise InvalidInput("province must be a 2-digit province code", parameter="province")
     sql = LIST_SQL.format(fields=UNIT_FIELDS, geometry=GEOMETRY_SQL[geometry])
-    rows = await (await conn.execute(sql, {"d": as_of, "level": level, "type": type_, "province": province,
-                                           "limit": limit, "offset": offset})).fetchall()
+    rows = await (
+        await conn.execute(
+            sql, {"d": as_of, "level": level, "type": type_, "province": province, "limit": limit, "offset": offset}
+        )
+    ).fetchall()
     total = rows[0]["total"] if rows else await _count(conn, as_of, level, type_, province)
     return total, [dict(unit_json(r), geometry=r["geometry"]) for r in rows]
 
 
 async def _count(conn, as_of, level, type_, province) -> int:
-    row = await (await conn.execute(
-        "SELECT count(*) AS n FROM geo.units u WHERE u.valid @> %(d)s::date "
-        "AND (%(level)s::text IS NULL OR u.level = %(level)s) AND (%(type)s::text IS NULL OR u.type = %(type)s) "
-        "AND (%(province)s::text IS NULL OR u.province_code = %(province)s)",
-        {"d": as_of, "level": level, "type": type_, "province": province})).fetchone()
+    row = await (
+        await conn.execute(
+            "SELECT count(*) AS n FROM geo.units u WHERE u.valid @> %(d)s::date "
+            "AND (%(level)s::text IS NULL OR u.level = %(level)s) AND (%(type)s::text IS NULL OR u.type = %(type)s) "
+            "AND (%(province)s::text IS NULL OR u.province_code = %(province)s)",
+            {"d": as_of, "level": level, "type": type_, "province": province},
+        )
+    ).fetchone()
     return row["n"]
 
 

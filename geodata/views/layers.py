@@ -1,6 +1,7 @@
 """GeoJSON layers of provinces and communes for quick use: any day, a province or a bbox, and
 boundaries simplified for a zoom level from the same per-band shapes as the tiles, so neighbours
 still share their edges (no cracks between them in a GIS)."""
+
 from __future__ import annotations
 
 import re
@@ -41,12 +42,12 @@ def parse_bbox(text: str | None) -> list[float] | None:
     except ValueError:
         vals = []
     if len(vals) != 4:
-        raise InvalidInput(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat, got {text!r}",
-                           parameter="bbox")
+        raise InvalidInput(f"bbox must be four numbers min_lon,min_lat,max_lon,max_lat, got {text!r}", parameter="bbox")
     w, s, e, n = vals
     if not (-180 <= w < e <= 180 and -85 <= s < n <= 85):
-        raise InvalidInput("bbox must have min_lon < max_lon within ±180 and min_lat < max_lat within ±85",
-                           parameter="bbox")
+        raise InvalidInput(
+            "bbox must have min_lon < max_lon within ±180 and min_lat < max_lat within ±85", parameter="bbox"
+        )
     return vals
 
 
@@ -55,8 +56,11 @@ def parse_simplify(text: str | None) -> int | None:
     if text is None or text in ("", "none", "full"):
         return None
     if not re.fullmatch(r"\d{1,2}", text) or int(text) > MAX_ZOOM:
-        raise InvalidInput(f"simplify must be a zoom level 0-{MAX_ZOOM} (boundaries simplified for that zoom, "
-                           f"each shared edge once) or 'none', got {text!r}", parameter="simplify")
+        raise InvalidInput(
+            f"simplify must be a zoom level 0-{MAX_ZOOM} (boundaries simplified for that zoom, "
+            f"each shared edge once) or 'none', got {text!r}",
+            parameter="simplify",
+        )
     return int(text)
 
 
@@ -65,23 +69,41 @@ def _check_province(code: str | None) -> None:
         raise InvalidInput(f"province must be a 2-digit province code, got {code!r}", parameter="province")
 
 
-async def layer_geojson(conn: AsyncConnection, layer: str, d: date, province: str | None = None,
-                        bbox: str | None = None, simplify: str | None = None, first_day: date | None = None) -> bytes:
+async def layer_geojson(
+    conn: AsyncConnection,
+    layer: str,
+    d: date,
+    province: str | None = None,
+    bbox: str | None = None,
+    simplify: str | None = None,
+    first_day: date | None = None,
+) -> bytes:
     level = LEVELS.get(layer)
     if level is None:
         raise NotFound(f"no layer {layer!r}; GeoJSON layers: {', '.join((*LEVELS, *LINEAGE_LAYERS))}")
     _check_province(province)
     box, zoom = parse_bbox(bbox), parse_simplify(simplify)
     if first_day and d < first_day:
-        raise NotFound(f"boundaries exist from {first_day.isoformat()}; {d.isoformat()} is before the reform",
-                       first_day=first_day.isoformat())
+        raise NotFound(
+            f"boundaries exist from {first_day.isoformat()}; {d.isoformat()} is before the reform",
+            first_day=first_day.isoformat(),
+        )
     if level == "commune" and zoom is None and province is None and box is None:
-        raise TooLarge("every commune at full resolution is about 150 MB: add province=, bbox= or simplify= "
-                       "(e.g. simplify=10)", parameter="simplify")
+        raise TooLarge(
+            "every commune at full resolution is about 150 MB: add province=, bbox= or simplify= (e.g. simplify=10)",
+            parameter="simplify",
+        )
     band = FULL_BAND if zoom is None else band_for_zoom(zoom)
-    rows = await (await conn.execute(LAYER_SQL, {
-        "band": band, "digits": 6, "level": level, "d": d, "province": province,
-        "bbox": box})).fetchall()
-    extra = {"layer": layer, "as_of": d.isoformat(), "simplified_for_zoom": zoom,
-             "tolerance_m": BANDS[band][2], "count": len(rows)}
+    rows = await (
+        await conn.execute(
+            LAYER_SQL, {"band": band, "digits": 6, "level": level, "d": d, "province": province, "bbox": box}
+        )
+    ).fetchall()
+    extra = {
+        "layer": layer,
+        "as_of": d.isoformat(),
+        "simplified_for_zoom": zoom,
+        "tolerance_m": BANDS[band][2],
+        "count": len(rows),
+    }
     return feature_collection(rows, extra=extra)

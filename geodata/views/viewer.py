@@ -4,6 +4,7 @@ The viewer draws polygons from the vector tiles; it still needs every unit's fig
 compute class breaks, draw the distributions and mark what changed, and a whole table is ~10x
 smaller as rows of arrays than as /v1/units objects. The GeoJSON layer carries the same properties
 as the tiles, so the page can draw from it while the tiles are unavailable."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,7 +60,8 @@ ORDER BY c.code, (position(lower(o.name) IN lower(coalesce(c.admin_center, '')))
 
 CAPITALS_FILE = DATA_DIR / "viewer" / "capitals.csv"
 CAPITALS_SQL = """
-WITH cap(province, district, name) AS (SELECT * FROM unnest(%(province)s::text[], %(district)s::text[], %(name)s::text[]))
+WITH cap(province, district, name) AS (SELECT * FROM unnest(%(province)s::text[], %(district)s::text[],
+    %(name)s::text[]))
 SELECT cap.province AS province_code, cap.name,
        round(ST_X(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lon,
        round(ST_Y(ST_Centroid(ST_Collect(lc.geom)))::numeric, 5)::float8 AS lat
@@ -75,8 +77,12 @@ def capitals_args() -> dict:
     """The curated table of provinces' capitals as the query's arrays (read once per process)."""
     with open(CAPITALS_FILE, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
-    return {"province": [r["province_code"] for r in rows], "district": [r["capital_district_code"] for r in rows],
-            "name": [unicodedata.normalize("NFC", r["capital"]) for r in rows]}
+    return {
+        "province": [r["province_code"] for r in rows],
+        "district": [r["capital_district_code"] for r in rows],
+        "name": [unicodedata.normalize("NFC", r["capital"]) for r in rows],
+    }
+
 
 # The properties of a day (cheap; power counts change with the day) and, apart, the polygons of a
 # generation (seconds of PostGIS work; the same on every day of the generation, so built once).
@@ -104,21 +110,45 @@ async def units_table(conn: AsyncConnection, as_of: date, reform_day: date) -> b
     """Provinces and communes valid on as_of as {fields, rows}; pre-reform days give old communes.
     reform_day: the loaded data's (geodata/dataset.py)."""
     gen = await generation(conn, as_of)
-    rows = await (await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"],
-                                                 "reform": reform_day})).fetchall()
-    capitals = await (await conn.execute(CAPITALS_SQL, {"as_of": as_of, **capitals_args()})).fetchall() if as_of >= reform_day else []
-    return orjson.dumps({"as_of": as_of, "generation": gen["id"], "generation_from": gen["valid_from"],
-                         "attribution": ATTRIBUTION, "fields": FIELDS,
-                         "rows": [[r[f] for f in FIELDS] for r in rows], "capitals": capitals})
+    rows = await (
+        await conn.execute(TABLE_SQL, {"as_of": as_of, "gen_from": gen["valid_from"], "reform": reform_day})
+    ).fetchall()
+    capitals = (
+        await (await conn.execute(CAPITALS_SQL, {"as_of": as_of, **capitals_args()})).fetchall()
+        if as_of >= reform_day
+        else []
+    )
+    return orjson.dumps(
+        {
+            "as_of": as_of,
+            "generation": gen["id"],
+            "generation_from": gen["valid_from"],
+            "attribution": ATTRIBUTION,
+            "fields": FIELDS,
+            "rows": [[r[f] for f in FIELDS] for r in rows],
+            "capitals": capitals,
+        }
+    )
 
 
 async def seats_geojson(conn: AsyncConnection, as_of: date) -> bytes:
     """Communes' seats of a day as labelled points (fetched by the viewer at street zoom only)."""
     rows = await (await conn.execute(SEATS_SQL, {"as_of": as_of})).fetchall()
-    return orjson.dumps({"type": "FeatureCollection", "attribution": ATTRIBUTION,
-                         "note": "approximate: the geocoded centre of the old commune that hosts the seat",
-                         "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                                       "properties": {"code": r["code"], "name": r["name"]}} for r in rows]})
+    return orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "attribution": ATTRIBUTION,
+            "note": "approximate: the geocoded centre of the old commune that hosts the seat",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                    "properties": {"code": r["code"], "name": r["name"]},
+                }
+                for r in rows
+            ],
+        }
+    )
 
 
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()
@@ -155,8 +185,9 @@ async def _polygons(conn: AsyncConnection, key: tuple, as_of: date) -> dict:
         async with _BUILDING:
             if key not in _POLYGONS:
                 await conn.execute(f"SET LOCAL statement_timeout = {BUILD_TIMEOUT_MS}")
-                rows = await (await conn.execute(POLYGONS_SQL, {"as_of": as_of, "level": key[2],
-                                                                "tol": TOLERANCE[key[2]]})).fetchall()
+                rows = await (
+                    await conn.execute(POLYGONS_SQL, {"as_of": as_of, "level": key[2], "tol": TOLERANCE[key[2]]})
+                ).fetchall()
                 await conn.execute("SET LOCAL statement_timeout TO DEFAULT")
                 _POLYGONS[key] = {r["code"]: r["geometry"] for r in rows}
                 while len(_POLYGONS) > POLYGONS_SIZE:
@@ -167,8 +198,21 @@ async def _polygons(conn: AsyncConnection, key: tuple, as_of: date) -> dict:
 
 async def _units_geojson(conn: AsyncConnection, as_of: date, level: str, polygons: dict) -> bytes:
     rows = await (await conn.execute(GEOJSON_SQL, {"as_of": as_of, "level": level})).fetchall()
-    features = [{"type": "Feature", "id": int(r["code"]),
-                 "geometry": orjson.Fragment(polygons[r["code"]]),
-                 "properties": dict(r)} for r in rows]
-    return orjson.dumps({"type": "FeatureCollection", "as_of": as_of, "attribution": ATTRIBUTION,
-                         "licence": LICENCE, "features": features})
+    features = [
+        {
+            "type": "Feature",
+            "id": int(r["code"]),
+            "geometry": orjson.Fragment(polygons[r["code"]]),
+            "properties": dict(r),
+        }
+        for r in rows
+    ]
+    return orjson.dumps(
+        {
+            "type": "FeatureCollection",
+            "as_of": as_of,
+            "attribution": ATTRIBUTION,
+            "licence": LICENCE,
+            "features": features,
+        }
+    )
