@@ -79,7 +79,10 @@ def _ensure_os_user(pg: Path) -> None:
 
 
 def _port_free(port: int) -> bool:
+    """No server listens on the port. SO_REUSEADDR as PostgreSQL sets it: connections of a server just
+    stopped (TIME_WAIT) do not make its port look taken, or a restart would move to another port."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True

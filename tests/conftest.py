@@ -118,6 +118,7 @@ def assert_problem(resp: httpx.Response, status: int, contains: str | None = Non
 # (a whole file, or the named tests of a mixed one), so a test file need not change to join.
 PURE = {
     "test_imports.py": "*",
+    "test_cluster_port.py": "*",
     "test_etl_inputs.py": "*",
     "test_crs.py": {
         "test_official_and_oil_industry_sets_differ_by_about_0_8_m_at_ben_thanh",
