@@ -4,9 +4,12 @@ import { t, setLang, getLang, fmtDate, esc } from "./i18n.js";
 import { installCSV } from "./table.js";
 import { disposeAll } from "./charts.js";
 import { loadCoverage, banner } from "./coverage_data.js";
+import { getJSON } from "./api.js";
 
 const VIEWS = ["matrix", "timeline", "map", "compare", "scale", "coverage", "changes"];
-const FIRST = "2025-07-01", LAST = "2027-06-30";
+// The reform day (from /v1/meta: the data say when the two-tier government began) to the horizon.
+let FIRST = null;
+const LAST = "2027-06-30";
 const $ = (id) => document.getElementById(id);
 
 // Today in Vietnam, where the decrees take effect (the API's default date too).
@@ -70,7 +73,7 @@ async function renderView() {
     $("coverage-banner").innerHTML = banner(coverage);
     const mod = await import(`./views/${state.view}.js`);
     if (seq !== renderSeq) return;
-    await mod.render(root, state, { update, coverage, isCurrent: () => seq === renderSeq, today: todayVN() });
+    await mod.render(root, state, { update, coverage, isCurrent: () => seq === renderSeq, today: todayVN(), first: FIRST, last: LAST });
     if (seq !== renderSeq) return;
     $("status").textContent = "";
     document.body.dataset.view = state.view;
@@ -92,8 +95,9 @@ function setDate(iso) {
   update({ date: iso });
 }
 
-function init() {
+async function init() {
   setLang(state.lang);
+  FIRST = (await getJSON("/v1/meta")).reform_day;
   const slider = $("date-slider");
   slider.max = String(dayIndex(LAST));
   slider.addEventListener("input", () => {   // the label follows while dragging; the views on release
@@ -124,4 +128,8 @@ function init() {
   renderView();
 }
 
-init();
+init().catch((err) => {   // /v1/meta unreachable: say so where the views go
+  console.warn(err);
+  $("view").innerHTML = `<p class="error" role="alert">${esc(t("error"))}: ${esc(err.message)}</p>`;
+  document.body.dataset.ready = "0";
+});

@@ -7,9 +7,9 @@ import { dataTable } from "../table.js";
 import { chartBox, draw, LEVEL_COLOURS } from "../charts.js";
 import { powerColumns } from "./powerlist.js";
 
-const FROM = "2025-07-01", TO = "2027-06-30";
-// The days the issue names, labelled; every other event day is labelled by its instruments.
-const NAMED = { "2025-07-01": "ev_reform", "2026-01-31": "ev_nd49", "2026-07-01": "ev_capital", "2027-03-01": "ev_cliff" };
+// The days the issue names, labelled (the reform day, from the data, is added in render); every other
+// event day is labelled by its instruments.
+const NAMED = { "2026-01-31": "ev_nd49", "2026-07-01": "ev_capital", "2027-03-01": "ev_cliff" };
 const days = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / 86_400_000);
 
 // /v1/powers/events groups its events by day, with the instruments of each change.
@@ -35,7 +35,8 @@ function lapsingGroups(powers) {
     .map((g) => ({ ...g, by: [...g.by.entries()].sort((a, b) => b[1] - a[1]).map(([w, n]) => `${w} (${n})`).join(" ; ") }));
 }
 
-export async function render(root, state, { today }) {
+export async function render(root, state, { today, first: FROM, last: TO }) {
+  NAMED[FROM] = "ev_reform";
   const [series, ev, lapsing] = await Promise.all([
     getJSON("/v1/dashboard/series", { from: FROM, to: TO }),
     getJSON("/v1/powers/events", { from: FROM, to: TO }),
