@@ -54,8 +54,12 @@ class Server:
                 "uvloop",
                 "--http",
                 "httptools",
+                # Longer than the service's 5 s: test_replica's client threads share the GIL with a
+                # reload running in the same process and can stall for seconds between two requests;
+                # the server closing that idle connection just as the next request goes out is a
+                # client stall (RemoteProtocolError), not an answer of the service.
                 "--timeout-keep-alive",
-                "5",
+                "30",
             ],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
