@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from geodata.lineage.address_index import ROMAN
 from geodata.text import fold, nfc, tone_style
 
 # Type words as they appear in the texts (NFC, any case), longest first.
@@ -61,20 +62,7 @@ class Item:
     exact: str = ""  # the name with its diacritics (lower case, one tone style): exact match first
 
 
-_ROMAN = {
-    "i": "1",
-    "ii": "2",
-    "iii": "3",
-    "iv": "4",
-    "v": "5",
-    "vi": "6",
-    "vii": "7",
-    "viii": "8",
-    "ix": "9",
-    "x": "10",
-    "xi": "11",
-    "xii": "12",
-}
+_ROMAN = ROMAN  # one table with the address index (geodata/lineage/address_index.py)
 
 
 def name_key(name: str) -> str:

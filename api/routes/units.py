@@ -9,6 +9,7 @@ from api.middleware import cost
 from api.responses import JSON
 from geodata.geojson import feature_collection
 from geodata.units import queries as units
+from geodata.units import search
 
 router = APIRouter(tags=["units"])
 
@@ -21,19 +22,7 @@ CodePath = Annotated[
     ),
 ]
 Level = Literal["province", "district", "commune"]
-UnitType = Literal[
-    "tinh",
-    "thanh_pho",
-    "xa",
-    "phuong",
-    "dac_khu",
-    "huyen",
-    "quan",
-    "thi_xa",
-    "thanh_pho_thuoc_tinh",
-    "thanh_pho_thuoc_tp",
-    "thi_tran",
-]
+UnitType = Literal[search.TYPE_KEYS]  # the core's list of type keys
 Geometry = Literal["none", "simplified", "full"]
 FULL_GEOMETRY_COST = cost("exports", when="file")  # geometry=full is an export (rate-limited)
 Format = Literal["json", "geojson"]

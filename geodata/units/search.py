@@ -14,7 +14,8 @@ from geodata.units.queries import last_day
 
 MAX_QUERY = 100
 LEVELS = {"province", "district", "commune"}
-TYPES = {
+# Unit type keys, in the order the API documents them (api/routes/units.py UnitType reads this).
+TYPE_KEYS = (
     "tinh",
     "thanh_pho",
     "xa",
@@ -26,7 +27,8 @@ TYPES = {
     "thanh_pho_thuoc_tinh",
     "thanh_pho_thuoc_tp",
     "thi_tran",
-}
+)
+TYPES = set(TYPE_KEYS)
 # Folded type prefixes people type, and the unit types they point to.
 PREFIXES = [
     ("thanh pho", ("thanh_pho", "thanh_pho_thuoc_tinh", "thanh_pho_thuoc_tp")),
